@@ -1,0 +1,1 @@
+"""Edges of the system: storage engines and the JSON codec shared by storage and the API."""

@@ -1,0 +1,283 @@
+"""The SQL both engines share: queries, the decode cache and numbered migrations.
+
+Contract: one portable dialect with ``?`` placeholders (rewritten to ``%s`` for psycopg).
+Declarations are stored as their canonical JSON (``adapters.codec``) plus index rows: one per
+S2 covering cell of each volume, with the volume's window (epoch microseconds, half-open) and
+W84 altitude envelope (metres). A write's conflict check and the write itself run in one
+transaction under the engine's lock (see ``ports.Store``).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
+from importlib import resources
+from typing import Any, Protocol
+
+from hotline.adapters.codec import (
+    conflict_from_json,
+    conflict_to_json,
+    declaration_from_json,
+    declaration_to_json,
+)
+from hotline.domain.notice import Conflict, Declaration, Kind, Ref
+from hotline.domain.time import format_rfc3339, to_micros
+from hotline.ports import IndexRow, LockScope, SpaceTimeQuery, StoreTx
+
+Row = tuple[Any, ...]
+
+
+class Cursor(Protocol):
+    def execute(self, sql: str, params: Sequence[Any] = ...) -> Any: ...
+    def executemany(self, sql: str, params: Sequence[Sequence[Any]]) -> Any: ...
+    def fetchall(self) -> list[Row]: ...
+    def fetchone(self) -> Row | None: ...
+
+
+class DecodeCache:
+    """Decoded declarations keyed by (kind, id, version, updated_at): decoding JSON into
+    validated domain objects is the costliest part of reading candidates."""
+
+    def __init__(self, capacity: int = 200_000) -> None:
+        self._items: OrderedDict[tuple[str, str, int, str], Declaration] = OrderedDict()
+        self._capacity = capacity
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str, int, str], body: str) -> Declaration:
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None:
+                self._items.move_to_end(key)
+                return hit
+        decoded = declaration_from_json(json.loads(body), trusted=True)
+        with self._lock:
+            self._items[key] = decoded
+            if len(self._items) > self._capacity:
+                self._items.popitem(last=False)
+        return decoded
+
+
+def migrations() -> list[tuple[int, str]]:
+    """The numbered migrations shipped with the package, in order."""
+    folder = resources.files("hotline.adapters.storage") / "migrations"
+    found = []
+    for entry in folder.iterdir():
+        if entry.name.endswith(".sql"):
+            found.append((int(entry.name.split("_", 1)[0]), entry.read_text()))
+    return sorted(found)
+
+
+def split_statements(script: str) -> list[str]:
+    lines = [ln for ln in script.splitlines() if not ln.strip().startswith("--")]
+    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+
+
+_ENTITY_COLUMNS = "e.kind, e.id, e.version, e.updated_at, e.body"
+
+
+class SqlTx(StoreTx):
+    """One transaction on one connection, in the portable dialect."""
+
+    def __init__(self, cur: Cursor, placeholder: str, cache: DecodeCache) -> None:
+        self._cur = cur
+        self._ph = placeholder
+        self._cache = cache
+
+    # -- plumbing
+    def _sql(self, sql: str) -> str:
+        return sql if self._ph == "?" else sql.replace("?", self._ph)
+
+    def _all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        self._cur.execute(self._sql(sql), params)
+        return self._cur.fetchall()
+
+    def _run(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self._cur.execute(self._sql(sql), params)
+
+    def _decode(self, row: Row) -> Declaration:
+        kind, id_, version, updated_at, body = row
+        return self._cache.get((kind, id_, int(version), updated_at), body)
+
+    # -- reads
+    def get(self, kind: Kind, id: str) -> Declaration | None:
+        rows = self._all(
+            f"SELECT {_ENTITY_COLUMNS} FROM entities e WHERE e.kind = ? AND e.id = ?",
+            (kind.value, id),
+        )
+        return self._decode(rows[0]) if rows else None
+
+    def _match(self, query: SpaceTimeQuery) -> tuple[str, list[Any]]:
+        conds: list[str] = []
+        params: list[Any] = []
+        for lo, hi in query.cells.ranges:
+            conds.append("c.cell BETWEEN ? AND ?")
+            params += [lo, hi]
+        if query.cells.ancestors:
+            conds.append(f"c.cell IN ({','.join('?' * len(query.cells.ancestors))})")
+            params += list(query.cells.ancestors)
+        where = (
+            f"({' OR '.join(conds) or 'FALSE'}) AND c.t_end_us > ? AND c.t_start_us < ?"
+            " AND c.alt_hi_m > ? AND c.alt_lo_m < ?"
+        )
+        params += [query.t_start_us, query.t_end_us, query.alt_lo_m, query.alt_hi_m]
+        return where, params
+
+    def candidates(
+        self, query: SpaceTimeQuery, kinds: Sequence[Kind], exclude_owner: str | None
+    ) -> list[Declaration]:
+        where, params = self._match(query)
+        where += f" AND c.kind IN ({','.join('?' * len(kinds))})"
+        params += [k.value for k in kinds]
+        if exclude_owner is not None:
+            where += " AND c.owner <> ?"
+            params.append(exclude_owner)
+        rows = self._all(
+            f"SELECT {_ENTITY_COLUMNS} FROM entities e JOIN "
+            f"(SELECT DISTINCT c.kind, c.id FROM cells c WHERE {where}) m "
+            "ON e.kind = m.kind AND e.id = m.id",
+            params,
+        )
+        return [self._decode(r) for r in rows]
+
+    def browse(
+        self,
+        kind: Kind,
+        *,
+        owner: str | None = None,
+        query: SpaceTimeQuery | None = None,
+        limit: int = 100,
+        after: str | None = None,
+    ) -> list[Declaration]:
+        conds, params = ["e.kind = ?"], [kind.value]
+        if owner is not None:
+            conds.append("e.owner = ?")
+            params.append(owner)
+        if after is not None:
+            conds.append("e.id > ?")
+            params.append(after)
+        if query is not None:
+            where, qparams = self._match(query)
+            conds.append(
+                f"EXISTS (SELECT 1 FROM cells c WHERE c.kind = e.kind AND c.id = e.id AND {where})"
+            )
+            params += qparams
+        rows = self._all(
+            f"SELECT {_ENTITY_COLUMNS} FROM entities e WHERE {' AND '.join(conds)} "
+            "ORDER BY e.id LIMIT ?",
+            [*params, limit],
+        )
+        return [self._decode(r) for r in rows]
+
+    def conflicts_of(self, kind: Kind, id: str) -> list[Conflict]:
+        rows = self._all(
+            "SELECT body FROM conflicts WHERE kind = ? AND id = ? ORDER BY other_kind, other_id",
+            (kind.value, id),
+        )
+        return [conflict_from_json(json.loads(r[0])) for r in rows]
+
+    # -- writes
+    def put(self, d: Declaration, index: Sequence[IndexRow]) -> None:
+        window = d.window
+        body = json.dumps(declaration_to_json(d), separators=(",", ":"))
+        self._run(
+            "INSERT INTO entities (kind, id, owner, version, body, t_start_us, t_end_us, "
+            "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (kind, id) DO UPDATE SET "
+            "owner = excluded.owner, version = excluded.version, body = excluded.body, "
+            "t_start_us = excluded.t_start_us, t_end_us = excluded.t_end_us, "
+            "updated_at = excluded.updated_at",
+            (
+                d.kind.value,
+                d.id,
+                d.owner,
+                d.version,
+                body,
+                to_micros(window.start),
+                to_micros(window.end),
+                format_rfc3339(d.updated_at),
+            ),
+        )
+        self._run("DELETE FROM cells WHERE kind = ? AND id = ?", (d.kind.value, d.id))
+        self._cur.executemany(
+            self._sql(
+                "INSERT INTO cells (cell, t_end_us, t_start_us, alt_lo_m, alt_hi_m, owner, kind,"
+                " id, volume) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            ),
+            [
+                (r.cell, r.t_end_us, r.t_start_us, r.alt_lo_m, r.alt_hi_m, d.owner,
+                 d.kind.value, d.id, r.volume)
+                for r in index
+            ],
+        )
+
+    def delete(self, kind: Kind, id: str) -> None:
+        self._run("DELETE FROM cells WHERE kind = ? AND id = ?", (kind.value, id))
+        self._run("DELETE FROM entities WHERE kind = ? AND id = ?", (kind.value, id))
+        self._forget_conflicts(kind, id)
+
+    def _forget_conflicts(self, kind: Kind, id: str) -> None:
+        self._run(
+            "DELETE FROM conflicts WHERE (kind = ? AND id = ?) "
+            "OR (other_kind = ? AND other_id = ?)",
+            (kind.value, id, kind.value, id),
+        )
+
+    def replace_conflicts(self, subject: Ref, conflicts: Sequence[Conflict]) -> None:
+        self._forget_conflicts(subject.kind, subject.id)
+        rows = []
+        for c in conflicts:
+            for side in (c, c.mirrored()):
+                rows.append(
+                    (
+                        side.subject.kind.value,
+                        side.subject.id,
+                        side.other.kind.value,
+                        side.other.id,
+                        json.dumps(conflict_to_json(side), separators=(",", ":")),
+                    )
+                )
+        if rows:
+            self._cur.executemany(
+                self._sql(
+                    "INSERT INTO conflicts (kind, id, other_kind, other_id, body) "
+                    "VALUES (?, ?, ?, ?, ?)"
+                ),
+                rows,
+            )
+
+
+class SqlStore:
+    """Base of the engines: holds the decode cache; engines supply connections and locks."""
+
+    engine = "sql"
+
+    def __init__(self) -> None:
+        self.cache = DecodeCache()
+
+    def write(self, lock: LockScope) -> AbstractContextManager[StoreTx]:
+        raise NotImplementedError
+
+    def read(self) -> AbstractContextManager[StoreTx]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def settings(self) -> dict[str, str]:
+        """Engine settings that matter for durability (asserted by tests)."""
+        raise NotImplementedError
+
+
+def apply_migrations(cur: Cursor, placeholder: str, applied: set[int]) -> Iterator[int]:
+    """Apply the migrations not in ``applied``; yields each number applied."""
+    for number, script in migrations():
+        if number in applied:
+            continue
+        for statement in split_statements(script):
+            cur.execute(statement)
+        cur.execute(
+            f"INSERT INTO schema_migrations (version) VALUES ({placeholder})", (number,)
+        )
+        yield number

@@ -1,0 +1,74 @@
+"""The application factory: ``create_app(settings)`` wires store, clock, tokens and service.
+
+Contract: nothing global; everything the routes need hangs off ``app.state``. Tests and the
+demo pass their own clock or store; production passes neither.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from fastapi import FastAPI
+
+from hotline import __version__
+from hotline.adapters.clock import SystemClock
+from hotline.adapters.storage import open_store
+from hotline.adapters.tokens import TokenValidator, key_id, load_or_create_issuer_key
+from hotline.api import errors
+from hotline.api.routes import declarations, meta
+from hotline.ports import Clock, Store
+from hotline.service import HotlineService
+from hotline.settings import Settings
+
+
+def _validator(settings: Settings) -> tuple[TokenValidator, list[dict[str, Any]]]:
+    if settings.jwks_url:
+        return TokenValidator(issuer=settings.jwt_issuer, audience=settings.jwt_audience,
+                              jwks_url=settings.jwks_url), []
+    if settings.jwt_public_keys:
+        keys = [serialization.load_pem_public_key(p.read_bytes())
+                for p in settings.jwt_public_keys]
+        return TokenValidator(issuer=settings.jwt_issuer, audience=settings.jwt_audience,
+                              public_keys=keys), []
+    private = load_or_create_issuer_key(settings.data_dir)
+    jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(private.public_key()))
+    jwk.update(kid=key_id(private), use="sig", alg="RS256")
+    validator = TokenValidator(issuer=settings.jwt_issuer, audience=settings.jwt_audience,
+                               public_keys=[private.public_key()])
+    return validator, [jwk]
+
+
+def create_app(
+    settings: Settings | None = None, *, clock: Clock | None = None, store: Store | None = None
+) -> FastAPI:
+    settings = settings or Settings()
+    owns_store = store is None
+    the_store: Store = store if store is not None else open_store(settings.db_url)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owns_store:
+            the_store.close()
+
+    app = FastAPI(
+        title="Hotline",
+        version=__version__,
+        description="Deconfliction hotline: notices, zones and their conflicts.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.store = the_store
+    app.state.validator, app.state.jwks = _validator(settings)
+    app.state.service = HotlineService(
+        the_store, clock or SystemClock(), settings.to_service_config()
+    )
+    errors.install(app)
+    app.include_router(meta.router)
+    app.include_router(declarations.router)
+    return app

@@ -1,0 +1,389 @@
+"""Use cases: file, amend, withdraw and read notices and zones; find their conflicts.
+
+Contract: every call names the acting :class:`Actor` (party, officer, scopes checked by the
+API). Writes run the exact conflict check and the write in one store transaction. Time comes
+only from the injected clock. Errors are :mod:`hotline.domain.errors` classes, nothing else.
+Need to know: a party sees another party's declaration in full only where the two conflict;
+otherwise only that the airspace is reserved (owner and volumes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+from hotline.domain.errors import Conflict as ConflictError
+from hotline.domain.errors import Forbidden, InvalidInput, NotFound, TooLarge
+from hotline.domain.notice import (
+    MAX_PURPOSE_CHARS,
+    Conflict,
+    Declaration,
+    Kind,
+    LeadTime,
+    Notice,
+    NoticeState,
+    Ref,
+    Zone,
+    ZoneRole,
+    check_id,
+)
+from hotline.domain.time import to_micros
+from hotline.domain.volume import Volume4D
+from hotline.ports import Clock, IndexRow, LockScope, SpaceTimeQuery, Store, StoreTx
+from hotline.strategic.cells import coarse_lock_keys, covering, query_for
+from hotline.strategic.conflicts import overlaps
+from hotline.strategic.exact import footprint_area_m2
+from hotline.strategic.policy import LeadTimePolicy, SeparationPolicy
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    party: str
+    officer: str
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    max_volumes: int = 100
+    max_area_m2: float = 1_000_000e6  # 1,000,000 km²: larger than most countries
+    max_duration_s: float = 366 * 86_400.0
+    max_horizon_s: float = 2 * 366 * 86_400.0  # how far ahead a volume may start
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceConfig:
+    separation: SeparationPolicy = field(default_factory=SeparationPolicy)
+    lead_time: LeadTimePolicy = field(default_factory=LeadTimePolicy)
+    limits: Limits = field(default_factory=Limits)
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeDraft:
+    volumes: tuple[Volume4D, ...]
+    state: NoticeState = NoticeState.ACCEPTED
+    priority: int = 0
+    purpose: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ZoneDraft:
+    volumes: tuple[Volume4D, ...]
+    role: ZoneRole = ZoneRole.AIRSPACE
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PutResult:
+    declaration: Declaration
+    conflicts: tuple[Conflict, ...]
+    created: bool
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """A declaration as one party may see it."""
+
+    declaration: Declaration
+    full: bool  # False: only owner and reserved volumes may be shown
+    conflicts: tuple[Conflict, ...]  # only those involving the viewer's party
+
+
+#: What each kind of declaration conflicts with (other parties' ones only).
+CONFLICTS_WITH: dict[Kind, tuple[Kind, ...]] = {
+    Kind.NOTICE: (Kind.NOTICE, Kind.ZONE),
+    Kind.ZONE: (Kind.NOTICE,),
+}
+
+
+class HotlineService:
+    def __init__(self, store: Store, clock: Clock, config: ServiceConfig | None = None) -> None:
+        self.store = store
+        self.clock = clock
+        self.config = config or ServiceConfig()
+
+    # ------------------------------------------------------------------ checks
+    def _check_volumes(self, volumes: Sequence[Volume4D], now: datetime) -> None:
+        limits = self.config.limits
+        if not volumes:
+            raise InvalidInput("no volumes given", hint="give at least one Volume4D")
+        if len(volumes) > limits.max_volumes:
+            raise TooLarge(
+                f"{len(volumes)} volumes exceed the limit of {limits.max_volumes}",
+                hint="split the activity into several notices",
+            )
+        for i, v in enumerate(volumes):
+            where = f"volumes[{i}]"
+            if v.window.end <= now:
+                raise InvalidInput(
+                    f"time_end {v.window.end.isoformat()} is in the past",
+                    hint="declare activity that has not ended yet",
+                    where=where,
+                )
+            if v.window.seconds > limits.max_duration_s:
+                raise TooLarge(
+                    f"window of {v.window.seconds / 86400:.1f} days exceeds the limit of "
+                    f"{limits.max_duration_s / 86400:.0f} days",
+                    hint="use shorter windows",
+                    where=where,
+                )
+            if v.window.start > now + timedelta(seconds=limits.max_horizon_s):
+                raise TooLarge(
+                    "time_start is too far in the future",
+                    hint=f"declare at most {limits.max_horizon_s / 86400:.0f} days ahead",
+                    where=where,
+                )
+            area = footprint_area_m2(v.footprint)
+            if area > limits.max_area_m2:
+                raise TooLarge(
+                    f"footprint area {area / 1e6:,.0f} km² exceeds the limit of "
+                    f"{limits.max_area_m2 / 1e6:,.0f} km²",
+                    hint="split the area or ask the operator to raise HOTLINE_MAX_AREA_KM2",
+                    where=where,
+                )
+
+    # ------------------------------------------------------------------ index
+    def _index_rows(self, volumes: Sequence[Volume4D]) -> list[IndexRow]:
+        tol = self.config.separation.pressure_tolerance_m
+        rows: list[IndexRow] = []
+        for i, v in enumerate(volumes):
+            lo, hi = v.band.w84_envelope(tol)
+            t0, t1 = to_micros(v.window.start), to_micros(v.window.end)
+            rows.extend(IndexRow(i, c, t0, t1, lo, hi) for c in covering(v.footprint))
+        return rows
+
+    def _queries(self, volumes: Sequence[Volume4D]) -> tuple[list[SpaceTimeQuery], LockScope]:
+        sep = self.config.separation
+        queries, all_cells = [], []
+        for v in volumes:
+            cells = covering(v.footprint, sep.horizontal_buffer_m)
+            all_cells.extend(cells)
+            lo, hi = v.band.w84_envelope(sep.pressure_tolerance_m)
+            queries.append(
+                SpaceTimeQuery(
+                    query_for(cells),
+                    to_micros(v.window.start),
+                    to_micros(v.window.end),
+                    lo - sep.vertical_buffer_m,
+                    hi + sep.vertical_buffer_m,
+                )
+            )
+        keys = coarse_lock_keys(all_cells)
+        lock = LockScope(everything=True) if keys is None else LockScope(keys=keys)
+        return queries, lock
+
+    def _find_conflicts(
+        self, tx: StoreTx, subject: Declaration, queries: Sequence[SpaceTimeQuery]
+    ) -> tuple[Conflict, ...]:
+        seen: dict[tuple[Kind, str], Declaration] = {}
+        for q in queries:
+            for cand in tx.candidates(q, CONFLICTS_WITH[subject.kind], subject.owner):
+                seen.setdefault((cand.kind, cand.id), cand)
+        found = []
+        me = Ref(subject.kind, subject.id, subject.owner)
+        for (_, _), other in sorted(seen.items()):
+            hits = overlaps(subject.volumes, other.volumes, self.config.separation)
+            if not hits:
+                continue
+            later = subject if subject.filed_at >= other.filed_at else other
+            required = self.config.lead_time.required_s(subject.owner, other.owner)
+            found.append(
+                Conflict(
+                    subject=me,
+                    other=Ref(other.kind, other.id, other.owner),
+                    overlaps=hits,
+                    detected_at=subject.updated_at,
+                    lead_time=LeadTime(later.lead_time.measured_s, required),
+                )
+            )
+        return tuple(found)
+
+    # ------------------------------------------------------------------ writes
+    def put_notice(
+        self, actor: Actor, id: str, draft: NoticeDraft, expected_version: int | None = None
+    ) -> PutResult:
+        if not (0 <= draft.priority <= 100):
+            raise InvalidInput(f"priority {draft.priority} is out of range", hint="use 0..100")
+        if len(draft.purpose) > MAX_PURPOSE_CHARS:
+            raise TooLarge(
+                f"purpose has {len(draft.purpose)} characters",
+                hint=f"keep it under {MAX_PURPOSE_CHARS}",
+            )
+
+        def build(base: dict[str, object]) -> Declaration:
+            return Notice(
+                **base,  # type: ignore[arg-type]
+                state=draft.state,
+                priority=draft.priority,
+                purpose=draft.purpose,
+            )
+
+        return self._put(actor, Kind.NOTICE, id, draft.volumes, build, expected_version)
+
+    def put_zone(
+        self, actor: Actor, id: str, draft: ZoneDraft, expected_version: int | None = None
+    ) -> PutResult:
+        if len(draft.name) > 200:
+            raise TooLarge("zone name is too long", hint="keep it under 200 characters")
+
+        def build(base: dict[str, object]) -> Declaration:
+            return Zone(**base, role=draft.role, name=draft.name)  # type: ignore[arg-type]
+
+        return self._put(actor, Kind.ZONE, id, draft.volumes, build, expected_version)
+
+    def _put(
+        self,
+        actor: Actor,
+        kind: Kind,
+        id: str,
+        volumes: tuple[Volume4D, ...],
+        build: object,
+        expected_version: int | None,
+    ) -> PutResult:
+        check_id(id, f"{kind.value} id")
+        now = self.clock.now()
+        self._check_volumes(volumes, now)
+        queries, lock = self._queries(volumes)
+        index = self._index_rows(volumes)
+        measured = (min(v.window.start for v in volumes) - now).total_seconds()
+        for _ in range(5):
+            # The lock must also cover where the declaration was, so that a concurrent writer
+            # cannot record a conflict with the old volumes after we moved them.
+            with self.store.read() as tx:
+                prior = tx.get(kind, id)
+            scope = lock if prior is None else _union(lock, self._queries(prior.volumes)[1])
+            with self.store.write(scope) as tx:
+                existing = tx.get(kind, id)
+                if _version(existing) != _version(prior):
+                    continue  # changed between our read and our lock: look again
+                self._check_write(actor, kind, id, existing, expected_version)
+                refiled = existing is None or existing.volumes != volumes
+                base: dict[str, object] = {
+                    "id": id,
+                    "owner": actor.party,
+                    "officer": actor.officer,
+                    "version": 1 if existing is None else existing.version + 1,
+                    "volumes": volumes,
+                    "created_at": now if existing is None else existing.created_at,
+                    "updated_at": now,
+                    "filed_at": now if refiled or existing is None else existing.filed_at,
+                    "lead_time": (
+                        LeadTime(measured, self.config.lead_time.required_s(actor.party))
+                        if refiled or existing is None
+                        else existing.lead_time
+                    ),
+                }
+                declaration: Declaration = build(base)  # type: ignore[operator]
+                conflicts = self._find_conflicts(tx, declaration, queries)
+                tx.put(declaration, index)
+                tx.replace_conflicts(Ref(kind, id, actor.party), conflicts)
+                return PutResult(declaration, conflicts, created=existing is None)
+        raise ConflictError(
+            f"{kind.value} {id!r} kept changing while we tried to write it",
+            hint="retry the request",
+        )
+
+    @staticmethod
+    def _check_write(
+        actor: Actor,
+        kind: Kind,
+        id: str,
+        existing: Declaration | None,
+        expected_version: int | None,
+    ) -> None:
+        if existing is not None and existing.owner != actor.party:
+            raise Forbidden(
+                f"{kind.value} {id!r} belongs to party {existing.owner!r}",
+                hint="a party may change only its own declarations; choose another id",
+            )
+        if existing is None and expected_version is not None:
+            raise NotFound(
+                f"{kind.value} {id!r} does not exist, so version {expected_version} cannot match",
+                hint="omit 'version' to create it",
+            )
+        if existing is not None and expected_version is None:
+            raise ConflictError(
+                f"{kind.value} {id!r} already exists at version {existing.version}",
+                hint=f"to update it, send \"version\": {existing.version}",
+            )
+        if existing is not None and expected_version != existing.version:
+            raise ConflictError(
+                f"{kind.value} {id!r} is at version {existing.version}, not {expected_version}",
+                hint="someone changed it since you read it: GET it again, then retry",
+            )
+
+    def delete(
+        self, actor: Actor, kind: Kind, id: str, expected_version: int | None = None
+    ) -> Declaration:
+        # Withdrawals are rare: take the global lock rather than the cells of the old volumes.
+        with self.store.write(LockScope(everything=True)) as tx:
+            existing = tx.get(kind, id)
+            if existing is None:
+                raise NotFound(f"{kind.value} {id!r} does not exist", hint="check the id")
+            if existing.owner != actor.party:
+                raise Forbidden(
+                    f"{kind.value} {id!r} belongs to party {existing.owner!r}",
+                    hint="a party may withdraw only its own declarations",
+                )
+            if expected_version is not None and expected_version != existing.version:
+                raise ConflictError(
+                    f"{kind.value} {id!r} is at version {existing.version}, "
+                    f"not {expected_version}",
+                    hint="GET it again, then retry",
+                )
+            tx.delete(kind, id)
+        return existing
+
+    # ------------------------------------------------------------------ reads
+    def _view(self, tx: StoreTx, actor: Actor, d: Declaration) -> View:
+        conflicts = tuple(tx.conflicts_of(d.kind, d.id))
+        if d.owner == actor.party:
+            return View(d, True, conflicts)
+        mine = tuple(c for c in conflicts if c.other.owner == actor.party)
+        return View(d, bool(mine), mine)
+
+    def get(self, actor: Actor, kind: Kind, id: str) -> View:
+        with self.store.read() as tx:
+            d = tx.get(kind, id)
+            if d is None:
+                raise NotFound(f"{kind.value} {id!r} does not exist", hint="check the id")
+            return self._view(tx, actor, d)
+
+    def list(
+        self,
+        actor: Actor,
+        kind: Kind,
+        *,
+        mine_only: bool = False,
+        area: Volume4D | None = None,
+        limit: int = 100,
+        after: str | None = None,
+    ) -> list[View]:
+        if not (1 <= limit <= 1000):
+            raise InvalidInput(f"limit {limit} is out of range", hint="use 1..1000")
+        query = None
+        if area is not None:
+            query = self._queries([area])[0][0]
+        with self.store.read() as tx:
+            found = tx.browse(
+                kind,
+                owner=actor.party if mine_only else None,
+                query=query,
+                limit=limit,
+                after=after,
+            )
+            if area is not None:
+                sep = replace(self.config.separation, horizontal_buffer_m=0.0,
+                              vertical_buffer_m=0.0)
+                found = [d for d in found if overlaps([area], d.volumes, sep)]
+            return [self._view(tx, actor, d) for d in found]
+
+
+def _version(d: Declaration | None) -> int | None:
+    return None if d is None else d.version
+
+
+def _union(a: LockScope, b: LockScope) -> LockScope:
+    if a.everything or b.everything:
+        return LockScope(everything=True)
+    return LockScope(keys=tuple(sorted(set(a.keys) | set(b.keys))))
