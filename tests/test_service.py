@@ -7,8 +7,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from builders import box, circle, vol
 
+from builders import box, circle, vol
 from hotline.adapters.clock import ManualClock
 from hotline.adapters.storage.sqlite import SqliteStore
 from hotline.domain.altitude import AltitudeReference

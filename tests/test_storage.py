@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from builders import box, vol
 
+from builders import box, vol
 from hotline.adapters.clock import ManualClock
 from hotline.adapters.storage.sql import SqlStore
 from hotline.domain.notice import Kind

@@ -7,7 +7,6 @@ declaration shows only owner and reserved volumes unless the two conflict. Lists
 ``after`` (the last id of the previous page).
 """
 
-from __future__ import annotations
 
 from typing import Any
 
