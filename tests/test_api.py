@@ -178,6 +178,11 @@ def test_oversized_request_and_bad_json(client: TestClient, token: Token) -> Non
     r = client.put("/v1/notices/x", content=b"{not json", headers={
         **auth(token()), "content-type": "application/json"})
     assert r.status_code == 400 and "JSON" in r.text
+    huge = b'{"purpose": "' + b"x" * (9 * 1024 * 1024) + b'"}'
+    r = client.put("/v1/notices/x", content=huge, headers={
+        **auth(token()), "content-type": "application/json"})
+    assert r.status_code == 413 and "HOTLINE_MAX_BODY_BYTES" in r.json()["detail"]
+    assert client.get("/v1/notices/x", headers=auth(token())).status_code == 404
 
 
 # ------------------------------------------------------------------ authorization matrix

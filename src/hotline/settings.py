@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     )
     max_area_km2: float = 1_000_000.0
     max_volumes: int = 100
+    max_body_bytes: int = 8 * 1024 * 1024
 
     @field_validator("lead_time_pairs")
     @classmethod

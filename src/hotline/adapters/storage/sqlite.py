@@ -3,7 +3,9 @@
 Contract: every write transaction starts with ``BEGIN IMMEDIATE``, so writers are serialised
 from the conflict check to the commit and the second of two overlapping writers sees the
 first. ``synchronous=FULL`` makes a commit durable before it returns. Each thread has its own
-connection; readers use WAL snapshots and never block writers.
+connection; readers use WAL snapshots and never block writers. Writers never checkpoint (that
+would put a database-file fsync into some unlucky write's latency): a background thread runs
+passive checkpoints instead.
 """
 
 from __future__ import annotations
@@ -30,6 +32,22 @@ class SqliteStore(SqlStore):
         self._all: list[sqlite3.Connection] = []
         self._guard = threading.Lock()
         self._migrate()
+        self._stop = threading.Event()
+        self._checkpointer = threading.Thread(
+            target=self._checkpoint_loop, name="hotline-sqlite-checkpoint", daemon=True
+        )
+        self._checkpointer.start()
+
+    def _checkpoint_loop(self, every_s: float = 0.5) -> None:
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        try:
+            while not self._stop.wait(every_s):
+                try:
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                except sqlite3.OperationalError:  # busy: try again next time
+                    continue
+        finally:
+            conn.close()
 
     @classmethod
     def from_url(cls, url: str) -> SqliteStore:
@@ -54,6 +72,7 @@ class SqliteStore(SqlStore):
             conn.execute("PRAGMA busy_timeout=60000")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA cache_size=-65536")
+            conn.execute("PRAGMA wal_autocheckpoint=0")  # see _checkpoint_loop
             self._local.conn = conn
             with self._guard:
                 self._all.append(conn)
@@ -100,6 +119,9 @@ class SqliteStore(SqlStore):
         }
 
     def close(self) -> None:
+        self._stop.set()
+        if self._checkpointer.is_alive() and self._checkpointer is not threading.current_thread():
+            self._checkpointer.join(timeout=5)
         with self._guard:
             for conn in self._all:
                 conn.close()
