@@ -12,10 +12,10 @@ import tempfile
 from datetime import timedelta
 from pathlib import Path
 
-from builders import vol
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from builders import vol
 from conftest import NOW
 from hotline.adapters.clock import ManualClock
 from hotline.adapters.storage.sqlite import SqliteStore

@@ -154,7 +154,8 @@ class HotlineService:
 
     def _queries(self, volumes: Sequence[Volume4D]) -> tuple[list[SpaceTimeQuery], LockScope]:
         sep = self.config.separation
-        queries, all_cells = [], []
+        queries: list[SpaceTimeQuery] = []
+        all_cells: list[int] = []
         for v in volumes:
             cells = covering(v.footprint, sep.horizontal_buffer_m)
             all_cells.extend(cells)

@@ -9,6 +9,7 @@ root, listening on 127.0.0.1 at a free port and on its own socket directory, wit
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
@@ -90,11 +91,9 @@ class PrivatePostgres:
     def stop(self) -> None:
         if self.root is None:
             return
-        try:
+        with contextlib.suppress(PostgresUnavailable):
             self._run(str(find_bindir() / "pg_ctl"), "-D", str(self.root / "data"), "-m", "fast",
                       "-w", "stop")
-        except PostgresUnavailable:
-            pass
         shutil.rmtree(self.root, ignore_errors=True)
         self.root = None
 
