@@ -15,6 +15,7 @@ from hotline.domain.altitude import AltitudeReference
 from hotline.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, TooLarge
 from hotline.domain.notice import Kind, ZoneRole
 from hotline.domain.units import FL, FT
+from hotline.domain.volume import TimeWindow
 from hotline.service import Actor, HotlineService, Limits, NoticeDraft, ServiceConfig, ZoneDraft
 from hotline.strategic.policy import LeadTimePolicy, SeparationPolicy
 
@@ -203,3 +204,5 @@ def test_list_by_area_and_time(sqlite: SqliteStore, clock: ManualClock) -> None:
     assert [v.declaration.id for v in svc.list(BLUE, Kind.NOTICE, area=area)] == ["north"]
     assert [v.declaration.id for v in svc.list(BLUE, Kind.NOTICE, mine_only=True)] == [
         "north", "south"]
+    soon = TimeWindow(t + timedelta(days=1), t + timedelta(days=3))
+    assert [v.declaration.id for v in svc.list(BLUE, Kind.NOTICE, window=soon)] == ["later"]

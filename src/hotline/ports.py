@@ -82,10 +82,12 @@ class StoreTx(Protocol):
         *,
         owner: str | None = None,
         query: SpaceTimeQuery | None = None,
+        window_us: tuple[int, int] | None = None,
         limit: int = 100,
         after: str | None = None,
     ) -> list[Declaration]:
-        """Declarations of ``kind`` ordered by id, after ``after``, optionally filtered."""
+        """Declarations of ``kind`` ordered by id, after ``after``, optionally filtered by
+        owner, by a space-time query, or by a window their overall window overlaps."""
         ...
 
 

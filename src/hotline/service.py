@@ -29,7 +29,7 @@ from hotline.domain.notice import (
     check_id,
 )
 from hotline.domain.time import to_micros
-from hotline.domain.volume import Volume4D
+from hotline.domain.volume import TimeWindow, Volume4D
 from hotline.ports import Clock, IndexRow, LockScope, SpaceTimeQuery, Store, StoreTx
 from hotline.strategic.cells import coarse_lock_keys, covering, query_for
 from hotline.strategic.conflicts import overlaps
@@ -357,9 +357,12 @@ class HotlineService:
         *,
         mine_only: bool = False,
         area: Volume4D | None = None,
+        window: TimeWindow | None = None,
         limit: int = 100,
         after: str | None = None,
     ) -> list[View]:
+        """Declarations of ``kind`` by id; ``area`` keeps those meeting that 4D volume,
+        ``window`` those active at some time in it."""
         if not (1 <= limit <= 1000):
             raise InvalidInput(f"limit {limit} is out of range", hint="use 1..1000")
         query = None
@@ -370,6 +373,8 @@ class HotlineService:
                 kind,
                 owner=actor.party if mine_only else None,
                 query=query,
+                window_us=None if window is None else (to_micros(window.start),
+                                                       to_micros(window.end)),
                 limit=limit,
                 after=after,
             )

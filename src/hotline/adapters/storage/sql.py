@@ -148,16 +148,21 @@ class SqlTx(StoreTx):
         *,
         owner: str | None = None,
         query: SpaceTimeQuery | None = None,
+        window_us: tuple[int, int] | None = None,
         limit: int = 100,
         after: str | None = None,
     ) -> list[Declaration]:
-        conds, params = ["e.kind = ?"], [kind.value]
+        conds: list[str] = ["e.kind = ?"]
+        params: list[Any] = [kind.value]
         if owner is not None:
             conds.append("e.owner = ?")
             params.append(owner)
         if after is not None:
             conds.append("e.id > ?")
             params.append(after)
+        if window_us is not None:
+            conds.append("e.t_end_us > ? AND e.t_start_us < ?")
+            params += [window_us[0], window_us[1]]
         if query is not None:
             where, qparams = self._match(query)
             conds.append(

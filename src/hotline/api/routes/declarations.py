@@ -67,13 +67,18 @@ def expected_version(body_version: int | None, if_match: str | None) -> int | No
     return header
 
 
-def area_filter(bbox: str | None, start: str | None, end: str | None) -> Volume4D | None:
-    if bbox is None and start is None and end is None:
+def window_filter(start: str | None, end: str | None) -> TimeWindow | None:
+    if start is None and end is None:
         return None
+    return TimeWindow(
+        parse_rfc3339(start, "start") if start else parse_rfc3339("1970-01-01T00:00:00Z"),
+        parse_rfc3339(end, "end") if end else parse_rfc3339("9999-01-01T00:00:00Z"),
+    )
+
+
+def area_filter(bbox: str | None, start: str | None, end: str | None) -> Volume4D | None:
     if bbox is None:
-        raise InvalidInput(
-            "start/end need an area", hint="add bbox=min_lat,min_lng,max_lat,max_lng"
-        )
+        return None
     try:
         lat0, lng0, lat1, lng1 = (float(x) for x in bbox.split(","))
     except ValueError:
@@ -83,10 +88,8 @@ def area_filter(bbox: str | None, start: str | None, end: str | None) -> Volume4
         raise InvalidInput("bbox is empty", hint="min_lat < max_lat; min_lng != max_lng")
     corners = ((lat0, lng0), (lat0, lng1), (lat1, lng1), (lat1, lng0))
     footprint = Polygon(tuple(LatLng(a, b) for a, b in corners))
-    window = TimeWindow(
-        parse_rfc3339(start, "start") if start else parse_rfc3339("1970-01-01T00:00:00Z"),
-        parse_rfc3339(end, "end") if end else parse_rfc3339("9999-01-01T00:00:00Z"),
-    )
+    window = window_filter(start, end) or window_filter("1970-01-01T00:00:00Z", None)
+    assert window is not None
     return Volume4D(footprint, AltitudeBand(-1000.0, 100_000.0), window)
 
 
@@ -140,7 +143,7 @@ def _routes(kind: Kind, path: str, body_model: Any) -> None:
         after: str | None = None,
     ) -> dict[str, Any]:
         views = svc.list(actor, kind, mine_only=mine, area=area_filter(bbox, start, end),
-                         limit=limit, after=after)
+                         window=window_filter(start, end), limit=limit, after=after)
         items = [view_json(v) for v in views]
         return {"items": items, "next": items[-1]["id"] if len(items) == limit else None}
 
