@@ -143,21 +143,32 @@ class HotlineService:
                 )
 
     # ------------------------------------------------------------------ index
-    def _index_rows(self, volumes: Sequence[Volume4D]) -> list[IndexRow]:
+    def _index_rows(
+        self, volumes: Sequence[Volume4D], coverings: Sequence[tuple[int, ...]] | None = None
+    ) -> list[IndexRow]:
+        """Index rows: each volume's unbuffered covering (reused from the query coverings
+        when the horizontal buffer is zero, since they are then the same cells)."""
         tol = self.config.separation.pressure_tolerance_m
         rows: list[IndexRow] = []
         for i, v in enumerate(volumes):
             lo, hi = v.band.w84_envelope(tol)
             t0, t1 = to_micros(v.window.start), to_micros(v.window.end)
-            rows.extend(IndexRow(i, c, t0, t1, lo, hi) for c in covering(v.footprint))
+            cells = coverings[i] if coverings is not None else covering(v.footprint)
+            rows.extend(IndexRow(i, c, t0, t1, lo, hi) for c in cells)
         return rows
 
-    def _queries(self, volumes: Sequence[Volume4D]) -> tuple[list[SpaceTimeQuery], LockScope]:
+    def _queries(
+        self, volumes: Sequence[Volume4D]
+    ) -> tuple[list[SpaceTimeQuery], LockScope, list[tuple[int, ...]]]:
+        """Per volume: the space-time query (covering widened by the horizontal buffer,
+        band widened by the vertical one), the lock scope of all of them, and the coverings."""
         sep = self.config.separation
         queries: list[SpaceTimeQuery] = []
         all_cells: list[int] = []
+        coverings: list[tuple[int, ...]] = []
         for v in volumes:
             cells = covering(v.footprint, sep.horizontal_buffer_m)
+            coverings.append(cells)
             all_cells.extend(cells)
             lo, hi = v.band.w84_envelope(sep.pressure_tolerance_m)
             queries.append(
@@ -171,7 +182,13 @@ class HotlineService:
             )
         keys = coarse_lock_keys(all_cells)
         lock = LockScope(everything=True) if keys is None else LockScope(keys=keys)
-        return queries, lock
+        return queries, lock, coverings
+
+    def _lock_of(self, volumes: Sequence[Volume4D]) -> LockScope:
+        cells = [c for v in volumes
+                 for c in covering(v.footprint, self.config.separation.horizontal_buffer_m)]
+        keys = coarse_lock_keys(cells)
+        return LockScope(everything=True) if keys is None else LockScope(keys=keys)
 
     def _find_conflicts(
         self, tx: StoreTx, subject: Declaration, queries: Sequence[SpaceTimeQuery]
@@ -244,15 +261,16 @@ class HotlineService:
         check_id(id, f"{kind.value} id")
         now = self.clock.now()
         self._check_volumes(volumes, now)
-        queries, lock = self._queries(volumes)
-        index = self._index_rows(volumes)
+        queries, lock, coverings = self._queries(volumes)
+        same = self.config.separation.horizontal_buffer_m == 0.0
+        index = self._index_rows(volumes, coverings if same else None)
         measured = (min(v.window.start for v in volumes) - now).total_seconds()
         for _ in range(5):
             # The lock must also cover where the declaration was, so that a concurrent writer
             # cannot record a conflict with the old volumes after we moved them.
             with self.store.read() as tx:
                 prior = tx.get(kind, id)
-            scope = lock if prior is None else _union(lock, self._queries(prior.volumes)[1])
+            scope = lock if prior is None else _union(lock, self._lock_of(prior.volumes))
             with self.store.write(scope) as tx:
                 existing = tx.get(kind, id)
                 if _version(existing) != _version(prior):
