@@ -240,6 +240,14 @@ def test_authorization_matrix(client: TestClient, token: Token, clock: ManualClo
     assert not failures, "\n".join(failures)
 
 
+def test_docs_are_served_without_a_cdn(client: TestClient) -> None:
+    page = client.get("/docs").text
+    assert "/_docs-static/swagger-ui-bundle.js" in page and "cdn" not in page.lower()
+    js = client.get("/_docs-static/swagger-ui-bundle.js")
+    assert js.status_code == 200 and len(js.content) > 100_000
+    assert client.get("/openapi.json").json()["info"]["title"] == "Hotline"
+
+
 def test_health_and_keys(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok", "engine": "sqlite"}
     (jwk,) = client.get("/v1/keys").json()["keys"]

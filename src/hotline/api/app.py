@@ -19,7 +19,7 @@ from hotline import __version__
 from hotline.adapters.clock import SystemClock
 from hotline.adapters.storage import open_store
 from hotline.adapters.tokens import TokenValidator, key_id, load_or_create_issuer_key
-from hotline.api import errors, limits
+from hotline.api import docs, errors, limits
 from hotline.api.routes import declarations, meta
 from hotline.ports import Clock, Store
 from hotline.service import HotlineService
@@ -61,6 +61,8 @@ def create_app(
         version=__version__,
         description="Deconfliction hotline: notices, zones and their conflicts.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.store = the_store
@@ -69,6 +71,7 @@ def create_app(
         the_store, clock or SystemClock(), settings.to_service_config()
     )
     errors.install(app)
+    docs.install(app)
     limits.install(app, settings.max_body_bytes)
     app.include_router(meta.router)
     app.include_router(declarations.router)
