@@ -79,7 +79,7 @@ def seed(service: HotlineService, now: datetime) -> list[str]:
            [_vol(_poly((35.3, 37.6), (35.3, 38.6), (34.8, 38.6), (34.8, 37.6)),
                  15000, 25000, day + 2 * h, 3)])
     notice("civil", "civil-medevac-1", "Medical evacuation helicopter",
-           [_vol(_circle(35.0, 36.9, 3), 0, 3000, now + 10 * 60 * timedelta(seconds=1), 2)],
+           [_vol(_circle(35.0, 36.9, 3), 0, 3000, now + timedelta(minutes=10), 2)],
            priority=90)
     notice("red", "red-ferry-south", "Ferry flight, 4 x transports",
            [_vol(_poly((33.5, 36.5), (33.5, 37.0), (33.2, 37.0), (33.2, 36.5)),
@@ -107,7 +107,9 @@ def run(args: argparse.Namespace) -> int:
     settings = Settings(data_dir=data_dir, db=f"sqlite:///{data_dir / 'db' / 'hotline.db'}",
                         host=args.host, port=args.port)
     app = create_app(settings)
-    lines = seed(app.state.service, datetime.now(UTC))
+    # Whole minutes read better; the next minute keeps everything in the future.
+    now = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(minutes=1)
+    lines = seed(app.state.service, now)
     key = load_or_create_issuer_key(data_dir)
     tokens = {
         p: mint(key, party=p, officer=f"{p}-duty", scopes=["duty"], issuer=settings.jwt_issuer,
