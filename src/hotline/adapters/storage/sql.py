@@ -110,36 +110,46 @@ class SqlTx(StoreTx):
         return self._decode(rows[0]) if rows else None
 
     @staticmethod
-    def _match(query: SpaceTimeQuery) -> tuple[str, list[Any], str, list[Any]]:
-        """The cell ranges as a ``q(lo, hi)`` VALUES table (ancestors are one-id ranges) and
-        the row filter. Joining ``q`` to ``cells`` makes both engines do one index range
-        scan per query range; an OR of ranges made SQLite scan the whole table."""
-        ranges = [*query.cells.ranges, *((a, a) for a in query.cells.ancestors)]
-        if not ranges:
-            ranges = [(1, 0)]  # matches nothing
-        values = ",".join(["(CAST(? AS BIGINT), CAST(? AS BIGINT))"] * len(ranges))
-        cte = f"WITH q (lo, hi) AS (VALUES {values}) "
-        cte_params: list[Any] = [x for r in ranges for x in r]
-        where = (
-            "c.t_end_us > ? AND c.t_start_us < ? AND c.alt_hi_m > ? AND c.alt_lo_m < ?"
-        )
-        params: list[Any] = [query.t_start_us, query.t_end_us, query.alt_lo_m, query.alt_hi_m]
-        return cte, cte_params, where, params
+    def _matching(
+        query: SpaceTimeQuery, extra: str = "", extra_params: Sequence[Any] = ()
+    ) -> tuple[str, list[Any]]:
+        """SQL selecting ``(kind, id)`` of index rows that meet ``query``: a UNION ALL with one
+        branch per cell range and one for the ancestors, so that each branch is one index
+        range scan on both engines (an OR of ranges made SQLite scan the whole table, and a
+        join to a VALUES table made PostgreSQL do the same)."""
+        filt = "c.t_end_us > ? AND c.t_start_us < ? AND c.alt_hi_m > ? AND c.alt_lo_m < ?"
+        fparams: list[Any] = [query.t_start_us, query.t_end_us, query.alt_lo_m, query.alt_hi_m]
+        filt += extra
+        fparams += list(extra_params)
+        branches: list[str] = []
+        params: list[Any] = []
+        for lo, hi in query.cells.ranges:
+            branches.append(f"SELECT c.kind, c.id FROM cells c WHERE c.cell BETWEEN ? AND ? "
+                            f"AND {filt}")
+            params += [lo, hi, *fparams]
+        if query.cells.ancestors:
+            marks = ",".join("?" * len(query.cells.ancestors))
+            branches.append(f"SELECT c.kind, c.id FROM cells c WHERE c.cell IN ({marks}) "
+                            f"AND {filt}")
+            params += [*query.cells.ancestors, *fparams]
+        if not branches:
+            return "SELECT c.kind, c.id FROM cells c WHERE 1 = 0", []
+        return " UNION ALL ".join(branches), params
 
     def candidates(
         self, query: SpaceTimeQuery, kinds: Sequence[Kind], exclude_owner: str | None
     ) -> list[Declaration]:
-        cte, cte_params, where, params = self._match(query)
-        where += f" AND c.kind IN ({','.join('?' * len(kinds))})"
-        params += [k.value for k in kinds]
+        extra = f" AND c.kind IN ({','.join('?' * len(kinds))})"
+        extra_params: list[Any] = [k.value for k in kinds]
         if exclude_owner is not None:
-            where += " AND c.owner <> ?"
-            params.append(exclude_owner)
+            extra += " AND c.owner <> ?"
+            extra_params.append(exclude_owner)
+        matching, params = self._matching(query, extra, extra_params)
         rows = self._all(
-            f"{cte}SELECT {_ENTITY_COLUMNS} FROM entities e JOIN "
-            "(SELECT DISTINCT c.kind, c.id FROM q JOIN cells c ON c.cell BETWEEN q.lo AND q.hi"
-            f" WHERE {where}) m ON e.kind = m.kind AND e.id = m.id",
-            [*cte_params, *params],
+            f"SELECT {_ENTITY_COLUMNS} FROM entities e JOIN "
+            f"(SELECT DISTINCT u.kind, u.id FROM ({matching}) u) m "
+            "ON e.kind = m.kind AND e.id = m.id",
+            params,
         )
         return [self._decode(r) for r in rows]
 
@@ -153,7 +163,6 @@ class SqlTx(StoreTx):
         limit: int = 100,
         after: str | None = None,
     ) -> list[Declaration]:
-        cte = ""
         conds: list[str] = ["e.kind = ?"]
         params: list[Any] = [kind.value]
         if owner is not None:
@@ -166,14 +175,11 @@ class SqlTx(StoreTx):
             conds.append("e.t_end_us > ? AND e.t_start_us < ?")
             params += [window_us[0], window_us[1]]
         if query is not None:
-            cte, cte_params, where, qparams = self._match(query)
-            conds.append(
-                "EXISTS (SELECT 1 FROM q JOIN cells c ON c.cell BETWEEN q.lo AND q.hi "
-                f"WHERE c.kind = e.kind AND c.id = e.id AND {where})"
-            )
-            params = [*cte_params, *params, *qparams]
+            matching, qparams = self._matching(query)
+            conds.append(f"(e.kind, e.id) IN (SELECT u.kind, u.id FROM ({matching}) u)")
+            params += qparams
         rows = self._all(
-            f"{cte}SELECT {_ENTITY_COLUMNS} FROM entities e WHERE {' AND '.join(conds)} "
+            f"SELECT {_ENTITY_COLUMNS} FROM entities e WHERE {' AND '.join(conds)} "
             "ORDER BY e.id LIMIT ?",
             [*params, limit],
         )

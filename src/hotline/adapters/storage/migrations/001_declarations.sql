@@ -26,7 +26,9 @@ CREATE TABLE cells (
 );
 -- Covering index: the candidate query never touches the table itself.
 CREATE INDEX cells_by_cell ON cells (cell, t_end_us, t_start_us, alt_lo_m, alt_hi_m, owner, kind, id);
-CREATE INDEX cells_by_entity ON cells (kind, id);
+-- (id, kind), not (kind, id): a leading kind column tempts SQLite to answer the
+-- candidate query's "kind IN (...)" from this index instead of the cell ranges.
+CREATE INDEX cells_by_entity ON cells (id, kind);
 
 CREATE TABLE conflicts (
     kind        TEXT   NOT NULL,
