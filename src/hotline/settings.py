@@ -7,6 +7,7 @@ default so that ``hotline serve`` works with none set.
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from pydantic import Field, field_validator
@@ -24,6 +25,11 @@ class Settings(BaseSettings):
     db: str = Field("", description="sqlite:///path or postgresql://...; default: data_dir")
     host: str = "127.0.0.1"
     port: int = 8000
+
+    clock_start: datetime | None = Field(
+        None, description="simulate: the server clock starts at this instant and runs at "
+        "real speed (demos, replays, benchmarks); unset: the system clock"
+    )
 
     # Tokens
     jwt_issuer: str = "hotline-dev"

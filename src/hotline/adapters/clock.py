@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 from hotline.domain.time import require_utc
@@ -11,6 +12,17 @@ from hotline.domain.time import require_utc
 class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
+
+
+class OffsetClock:
+    """Runs at real speed from a chosen start instant (simulations, replays, benchmarks)."""
+
+    def __init__(self, start: datetime) -> None:
+        self._start = require_utc(start)
+        self._t0 = time.monotonic()
+
+    def now(self) -> datetime:
+        return self._start + timedelta(seconds=time.monotonic() - self._t0)
 
 
 class ManualClock:

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from fastapi import FastAPI
 
 from hotline import __version__
-from hotline.adapters.clock import SystemClock
+from hotline.adapters.clock import OffsetClock, SystemClock
 from hotline.adapters.storage import open_store
 from hotline.adapters.tokens import TokenValidator, key_id, load_or_create_issuer_key
 from hotline.api import docs, errors, limits
@@ -67,9 +67,9 @@ def create_app(
     app.state.settings = settings
     app.state.store = the_store
     app.state.validator, app.state.jwks = _validator(settings)
-    app.state.service = HotlineService(
-        the_store, clock or SystemClock(), settings.to_service_config()
-    )
+    if clock is None:
+        clock = OffsetClock(settings.clock_start) if settings.clock_start else SystemClock()
+    app.state.service = HotlineService(the_store, clock, settings.to_service_config())
     errors.install(app)
     docs.install(app)
     limits.install(app, settings.max_body_bytes)

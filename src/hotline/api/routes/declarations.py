@@ -4,13 +4,15 @@ Contract: PUT creates (201) or, with ``version`` in the body or ``If-Match``, up
 the answer lists every conflict with other parties' declarations. GET of another party's
 declaration shows only owner and reserved volumes unless the two conflict. Lists take
 ``bbox=min_lat,min_lng,max_lat,max_lng``, ``start``/``end`` (RFC 3339), ``mine``, ``limit`` and
-``after`` (the last id of the previous page).
+``after`` (the last id of the previous page). Routes return ``JSONResponse`` directly: the
+codec already made plain JSON, and FastAPI's generic encoder would walk it again.
 """
 
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.responses import JSONResponse
 
 from hotline.adapters.codec import conflict_to_json, declaration_to_json, volume_to_json
 from hotline.api.auth import DECLARE, READ, requires
@@ -26,7 +28,7 @@ from hotline.service import Actor, HotlineService, PutResult, View
 router = APIRouter(prefix="/v1")
 
 
-def service(request: Request) -> HotlineService:
+async def service(request: Request) -> HotlineService:
     svc: HotlineService = request.app.state.service
     return svc
 
@@ -45,13 +47,13 @@ def view_json(view: View) -> dict[str, Any]:
     return {**declaration_to_json(d), "conflicts": [conflict_to_json(c) for c in view.conflicts]}
 
 
-def put_json(result: PutResult, response: Response) -> dict[str, Any]:
-    response.status_code = 201 if result.created else 200
-    response.headers["ETag"] = f'"{result.declaration.version}"'
-    return {
+def put_json(result: PutResult) -> JSONResponse:
+    body = {
         **declaration_to_json(result.declaration),
         "conflicts": [conflict_to_json(c) for c in result.conflicts],
     }
+    return JSONResponse(body, status_code=201 if result.created else 200,
+                        headers={"ETag": f'"{result.declaration.version}"'})
 
 
 def expected_version(body_version: int | None, if_match: str | None) -> int | None:
@@ -98,28 +100,26 @@ def _routes(kind: Kind, path: str, body_model: Any) -> None:
     def put(
         id: str,
         body: body_model,
-        response: Response,
         actor: Actor = Depends(requires(DECLARE)),
         svc: HotlineService = Depends(service),
         if_match: str | None = Header(None),
-    ) -> dict[str, Any]:
+    ) -> JSONResponse:
         version = expected_version(body.version, if_match)
         if kind is Kind.NOTICE:
             result = svc.put_notice(actor, id, body.to_draft(), version)
         else:
             result = svc.put_zone(actor, id, body.to_draft(), version)
-        return put_json(result, response)
+        return put_json(result)
 
     @router.get(f"/{path}/{{id}}", name=f"get_{kind.value}")
     def get(
         id: str,
-        response: Response,
         actor: Actor = Depends(requires(READ)),
         svc: HotlineService = Depends(service),
-    ) -> dict[str, Any]:
+    ) -> JSONResponse:
         view = svc.get(actor, kind, id)
-        response.headers["ETag"] = f'"{view.declaration.version}"'
-        return view_json(view)
+        return JSONResponse(view_json(view),
+                            headers={"ETag": f'"{view.declaration.version}"'})
 
     @router.delete(f"/{path}/{{id}}", name=f"delete_{kind.value}")
     def delete(
@@ -141,11 +141,13 @@ def _routes(kind: Kind, path: str, body_model: Any) -> None:
         mine: bool = False,
         limit: int = Query(100, ge=1, le=1000),
         after: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> JSONResponse:
         views = svc.list(actor, kind, mine_only=mine, area=area_filter(bbox, start, end),
                          window=window_filter(start, end), limit=limit, after=after)
         items = [view_json(v) for v in views]
-        return {"items": items, "next": items[-1]["id"] if len(items) == limit else None}
+        return JSONResponse(
+            {"items": items, "next": items[-1]["id"] if len(items) == limit else None}
+        )
 
 
 _routes(Kind.NOTICE, "notices", NoticeIn)
