@@ -33,7 +33,7 @@ from hotline.domain.volume import TimeWindow, Volume4D
 from hotline.ports import Clock, IndexRow, LockScope, SpaceTimeQuery, Store, StoreTx
 from hotline.strategic.cells import coarse_lock_keys, covering, query_for
 from hotline.strategic.conflicts import overlaps
-from hotline.strategic.exact import footprint_area_m2
+from hotline.strategic.exact import footprint_area_bound_m2, footprint_area_m2
 from hotline.strategic.policy import LeadTimePolicy, SeparationPolicy
 
 
@@ -133,6 +133,8 @@ class HotlineService:
                     hint=f"declare at most {limits.max_horizon_s / 86400:.0f} days ahead",
                     where=where,
                 )
+            if footprint_area_bound_m2(v.footprint) <= limits.max_area_m2:
+                continue  # the cheap bound settles it; exact area only near the limit
             area = footprint_area_m2(v.footprint)
             if area > limits.max_area_m2:
                 raise TooLarge(

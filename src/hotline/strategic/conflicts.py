@@ -13,7 +13,11 @@ from collections.abc import Sequence
 from hotline.domain.altitude import vertical_overlap
 from hotline.domain.notice import VolumeOverlap
 from hotline.domain.volume import Volume4D
-from hotline.strategic.exact import footprint_distance_m, footprints_conflict
+from hotline.strategic.exact import (
+    footprint_distance_m,
+    footprints_conflict,
+    footprints_overlap,
+)
 from hotline.strategic.policy import SeparationPolicy
 
 
@@ -29,9 +33,14 @@ def volume_overlap(
     )
     if vertical is None:
         return None
-    if not footprints_conflict(a.footprint, b.footprint, policy.horizontal_buffer_m):
+    if policy.horizontal_buffer_m > 0.0:
+        if not footprints_conflict(a.footprint, b.footprint, policy.horizontal_buffer_m):
+            return None
+        distance = footprint_distance_m(a.footprint, b.footprint)
+    elif footprints_overlap(a.footprint, b.footprint):
+        distance = 0.0  # with no buffer only overlapping interiors conflict: no distance needed
+    else:
         return None
-    distance = footprint_distance_m(a.footprint, b.footprint)
     return VolumeOverlap(ia, ib, window, vertical, round(distance, 3))
 
 

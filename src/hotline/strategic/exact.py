@@ -390,6 +390,21 @@ def footprints_conflict(a: AnyFootprint, b: AnyFootprint, buffer_m: float) -> bo
     return _overlap(pa, pb)
 
 
+#: Largest radius of curvature of WGS84 (polar), metres, with a little to spare.
+_R_MAX_M: Final = 6_400_000.0
+
+
+def footprint_area_bound_m2(f: AnyFootprint) -> float:
+    """A cheap upper bound of :func:`footprint_area_m2` (for limit checks): the area of a
+    spherical cap around the footprint on a sphere larger than the ellipsoid, or pi r^2 for a
+    circle (geodesic discs on a positively curved surface are no larger)."""
+    p = prepare(f.footprint if isinstance(f, PreparedFootprint) else f)
+    if p.is_circle:
+        return math.pi * p.radius_m**2
+    angle = min(p.cap_angle * 1.01, math.pi)
+    return 2.0 * math.pi * _R_MAX_M**2 * (1.0 - math.cos(angle))
+
+
 def footprint_area_m2(f: AnyFootprint) -> float:
     """Geodesic area (m²) of the footprint on the WGS84 ellipsoid."""
     fp = f.footprint if isinstance(f, PreparedFootprint) else f
