@@ -49,6 +49,7 @@ from pyproj import Geod
 
 from hotline.domain.errors import InvalidInput
 from hotline.domain.geometry import Circle, Footprint, Polygon
+from hotline.domain.polygon_checks import unit_vectors
 from hotline.domain.units import EARTH_A_M
 
 #: Finest level used: the InterUSS DSS's level 13 (cells ~0.8-1.3 km across).
@@ -154,7 +155,7 @@ def _densified(f: Polygon) -> tuple[_FloatArray, float, float]:
                 lng_parts.append(inner[:, 0])
         lat, lng = np.concatenate(lat_parts), np.concatenate(lng_parts)
     sub = lengths / np.maximum(extra + 1, 1)
-    return _unit(lat, lng), float(lengths.max()), float(sub.max())
+    return unit_vectors(lat, lng), float(lengths.max()), float(sub.max())
 
 
 def chord_deviation_bound_m(length_m: float) -> float:
@@ -197,12 +198,6 @@ def _points_cap(xyz: _FloatArray, angle: float) -> Any:
     if radius >= math.pi:
         return s2.S2Cap.Full()
     return s2.S2Cap(s2.S2Point_FromRaw(*centre.tolist()), s2.S1Angle.Radians(radius))
-
-
-def _unit(lat: _FloatArray, lng: _FloatArray) -> _FloatArray:
-    phi, lam = np.radians(lat), np.radians(lng)
-    cos_phi = np.cos(phi)
-    return np.stack([cos_phi * np.cos(lam), cos_phi * np.sin(lam), np.sin(phi)], axis=-1)
 
 
 # --- cell id arithmetic (on unsigned ids) ---------------------------------------------------
