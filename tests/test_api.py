@@ -250,5 +250,7 @@ def test_docs_are_served_without_a_cdn(client: TestClient) -> None:
 
 def test_health_and_keys(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok", "engine": "sqlite"}
-    (jwk,) = client.get("/v1/keys").json()["keys"]
-    assert jwk["kty"] == "RSA" and jwk["alg"] == "RS256"
+    rsa_jwk, audit_jwk = client.get("/v1/keys").json()["keys"]
+    assert rsa_jwk["kty"] == "RSA" and rsa_jwk["alg"] == "RS256"
+    assert audit_jwk["kty"] == "OKP" and audit_jwk["crv"] == "Ed25519"
+    assert audit_jwk["alg"] == "EdDSA" and "d" not in audit_jwk

@@ -42,7 +42,7 @@ def test_configured_public_keys(tmp_path: Path) -> None:
     bad = client.get("/v1/notices", headers={"Authorization": f"Bearer {_token(other)}"})
     assert ok.status_code == 200 and bad.status_code == 401
     assert app.state.jwks == []  # no dev issuer when keys are configured
-    assert not (tmp_path / "keys").exists()
+    assert not (tmp_path / "keys" / "issuer.pem").exists()
 
 
 @pytest.fixture

@@ -4,15 +4,20 @@ Contract: the service gets time only from :class:`Clock` (timezone-aware UTC) an
 through :class:`Store`. A write transaction holds the lock its :class:`LockScope` names from the
 conflict check to the commit, so two overlapping writers are serialised and the second sees the
 first. Index columns are integers (signed S2 cell ids, epoch microseconds) and metres.
+
+Audit: a write transaction appends its audit record with :meth:`StoreTx.append_audit` before it
+commits, so the change and its record are one atomic fact. The record's ``seq`` (its Merkle
+leaf index) is the log's size when appended: gap-free from 0, in commit order, because the
+append takes the store's audit lock (held to the commit) first.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from hotline.domain.notice import Conflict, Declaration, Kind, Ref
 from hotline.strategic.cells import CellQuery
@@ -55,6 +60,34 @@ class SpaceTimeQuery:
     alt_hi_m: float
 
 
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """What an audit record states, before the store gives it its ``seq``.
+
+    ``action`` is ``<what>.<verb>`` (``notice.put``, ``zone.delete``, ``auth.failure``...);
+    ``subject`` is the declaration the action wrote or withdrew (its kind, id, version and
+    content hash go into the record); ``details`` are further JSON members (e.g. ``conflicts``,
+    ``reason``).
+    """
+
+    at: datetime
+    party: str
+    officer: str
+    action: str
+    subject: Declaration | None = None
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRow:
+    """One stored audit record: leaf index, owning party, canonical JSON and leaf hash."""
+
+    seq: int
+    party: str
+    data: bytes
+    leaf_hash: bytes
+
+
 class StoreTx(Protocol):
     def get(self, kind: Kind, id: str) -> Declaration | None: ...
 
@@ -88,6 +121,40 @@ class StoreTx(Protocol):
     ) -> list[Declaration]:
         """Declarations of ``kind`` ordered by id, after ``after``, optionally filtered by
         owner, by a space-time query, or by a window their overall window overlaps."""
+        ...
+
+    # -- audit log
+    def lock_audit(self) -> int:
+        """Take the audit lock until this (write) transaction ends; return the log's size."""
+        ...
+
+    def append_audit(self, entry: AuditEntry) -> int:
+        """Append ``entry`` as the next record (taking the audit lock); return its seq."""
+        ...
+
+    def audit_size(self) -> int: ...
+
+    def audit_leaves(self, start: int, end: int | None = None) -> list[bytes]:
+        """Leaf hashes of records ``start <= seq < end`` (``end`` None: to the last), in order.
+        Raises if a seq in that range is missing."""
+        ...
+
+    def audit_records(self, after: int, limit: int) -> list[AuditRow]:
+        """Up to ``limit`` records with ``seq > after``, in seq order."""
+        ...
+
+    def put_tree_head(self, size: int, signed: str) -> None:
+        """Store the signed tree head (JSON text) handed out for ``size`` (replacing one)."""
+        ...
+
+    def tree_head(self, size: int) -> str | None: ...
+
+    def latest_tree_head(self) -> str | None:
+        """The stored signed head of the largest size, if any."""
+        ...
+
+    def tree_heads(self) -> list[str]:
+        """Every stored signed tree head, by size."""
         ...
 
 

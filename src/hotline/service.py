@@ -4,7 +4,9 @@ Contract: every call names the acting :class:`Actor` (party, officer, scopes che
 API). Writes run the exact conflict check and the write in one store transaction. Time comes
 only from the injected clock. Errors are :mod:`hotline.domain.errors` classes, nothing else.
 Need to know: a party sees another party's declaration in full only where the two conflict;
-otherwise only that the airspace is reserved (owner and volumes).
+otherwise only that the airspace is reserved (owner and volumes). Audit: every accepted write
+and withdrawal appends one audit record (``notice.put``, ``zone.delete``...) in the same
+transaction, naming the subject, its content hash and the conflicts found.
 """
 
 from __future__ import annotations
@@ -30,7 +32,15 @@ from hotline.domain.notice import (
 )
 from hotline.domain.time import to_micros
 from hotline.domain.volume import TimeWindow, Volume4D
-from hotline.ports import Clock, IndexRow, LockScope, SpaceTimeQuery, Store, StoreTx
+from hotline.ports import (
+    AuditEntry,
+    Clock,
+    IndexRow,
+    LockScope,
+    SpaceTimeQuery,
+    Store,
+    StoreTx,
+)
 from hotline.strategic.cells import coarse_lock_keys, covering, query_for
 from hotline.strategic.conflicts import overlaps
 from hotline.strategic.exact import footprint_area_bound_m2, footprint_area_m2
@@ -298,6 +308,11 @@ class HotlineService:
                 conflicts = self._find_conflicts(tx, declaration, queries)
                 tx.put(declaration, index)
                 tx.replace_conflicts(Ref(kind, id, actor.party), conflicts)
+                tx.append_audit(AuditEntry(
+                    now, actor.party, actor.officer, f"{kind.value}.put", declaration,
+                    {"conflicts": [{"kind": c.other.kind.value, "id": c.other.id,
+                                    "owner": c.other.owner} for c in conflicts]},
+                ))
                 return PutResult(declaration, conflicts, created=existing is None)
         raise ConflictError(
             f"{kind.value} {id!r} kept changing while we tried to write it",
@@ -337,6 +352,7 @@ class HotlineService:
         self, actor: Actor, kind: Kind, id: str, expected_version: int | None = None
     ) -> Declaration:
         # Withdrawals are rare: take the global lock rather than the cells of the old volumes.
+        now = self.clock.now()
         with self.store.write(LockScope(everything=True)) as tx:
             existing = tx.get(kind, id)
             if existing is None:
@@ -353,6 +369,8 @@ class HotlineService:
                     hint="GET it again, then retry",
                 )
             tx.delete(kind, id)
+            tx.append_audit(AuditEntry(now, actor.party, actor.officer, f"{kind.value}.delete",
+                                       existing))
         return existing
 
     # ------------------------------------------------------------------ reads

@@ -55,14 +55,23 @@ def load_or_create_issuer_key(data_dir: Path) -> rsa.RSAPrivateKey:
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    create_secret_file(path, pem)
+    return load_or_create_issuer_key(data_dir)
+
+
+def create_secret_file(path: Path, data: bytes) -> None:
+    """Create ``path`` (mode 0600) holding ``data``, atomically; if another process created it
+    first, keep theirs (the caller then reads the file back)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as fh:
-        fh.write(pem)
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
     with contextlib.suppress(FileExistsError):
         os.link(tmp, path)  # atomic, and never replaces a key another process just made
     tmp.unlink(missing_ok=True)
-    return load_or_create_issuer_key(data_dir)
 
 
 def public_pem(key: rsa.RSAPrivateKey) -> bytes:
@@ -181,3 +190,20 @@ class TokenValidator:
             "token signature does not verify" if last else "no trusted keys are configured",
             hint="use a token signed by the configured issuer",
         )
+
+
+def unverified_identity(token: str) -> tuple[str, str]:
+    """``(party, officer)`` claimed by a token that failed validation, read without checking
+    anything (for the audit record of the failure); ``"unknown"`` where absent or unusable."""
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except Exception:  # anything unreadable is simply unknown
+        return "unknown", "unknown"
+    party, officer = claims.get("party"), claims.get("sub")
+    try:
+        party = check_party(party) if isinstance(party, str) else "unknown"
+    except ValueError:
+        party = "unknown"
+    if not isinstance(officer, str) or not officer or len(officer) > 200:
+        officer = "unknown"
+    return str(party), officer

@@ -1,7 +1,8 @@
 """The application factory: ``create_app(settings)`` wires store, clock, tokens and service.
 
 Contract: nothing global; everything the routes need hangs off ``app.state``. Tests and the
-demo pass their own clock or store; production passes neither.
+demo pass their own clock or store; production passes neither. ``/v1/keys`` publishes the dev
+token issuer's RSA key (if any) and the Ed25519 key that signs audit tree heads.
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ from cryptography.hazmat.primitives import serialization
 from fastapi import FastAPI
 
 from hotline import __version__
+from hotline.adapters.audit_key import load_or_create_audit_signer
 from hotline.adapters.clock import OffsetClock, SystemClock
 from hotline.adapters.storage import open_store
 from hotline.adapters.tokens import TokenValidator, key_id, load_or_create_issuer_key
 from hotline.api import docs, errors, limits
-from hotline.api.routes import declarations, meta
+from hotline.api.routes import audit, declarations, meta
+from hotline.auditing import AuditTrail
 from hotline.ports import Clock, Store
 from hotline.service import HotlineService
 from hotline.settings import Settings
@@ -70,9 +73,12 @@ def create_app(
     if clock is None:
         clock = OffsetClock(settings.clock_start) if settings.clock_start else SystemClock()
     app.state.service = HotlineService(the_store, clock, settings.to_service_config())
+    signer = load_or_create_audit_signer(settings.data_dir)
+    app.state.audit = AuditTrail(the_store, clock, signer)
     errors.install(app)
     docs.install(app)
     limits.install(app, settings.max_body_bytes)
     app.include_router(meta.router)
     app.include_router(declarations.router)
+    app.include_router(audit.router)
     return app

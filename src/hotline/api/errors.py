@@ -2,18 +2,23 @@
 
 Contract: a problem body has ``type``, ``title``, ``status``, ``detail`` (what was wrong, where,
 and how to fix it) and, for bad input, ``errors`` (one entry per problem with ``loc``, ``msg``
-and ``hint``). Nothing is changed when an error is returned.
+and ``hint``). Nothing is changed when an error is returned, except that every 401 appends one
+``auth.failure`` audit record (party and officer as the token claims them, unverified, else
+``unknown``; the reason); failing to record it is logged and never changes the answer.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from hotline.adapters.tokens import unverified_identity
 from hotline.domain.errors import (
     Conflict,
     Forbidden,
@@ -24,6 +29,7 @@ from hotline.domain.errors import (
 )
 
 PROBLEM = "application/problem+json"
+log = logging.getLogger("hotline.api")
 
 #: exception class → (status, problem slug, title). The first matching class wins.
 STATUS_TABLE: list[tuple[type[HotlineError], int, str, str]] = [
@@ -78,9 +84,23 @@ def _loc(parts: tuple[Any, ...]) -> str:
     return out.lstrip(".")
 
 
+def _audit_auth_failure(request: Request, exc: Unauthorized) -> None:
+    try:
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        party, officer = ("unknown", "unknown")
+        if scheme.lower() == "bearer" and token.strip():
+            party, officer = unverified_identity(token.strip())
+        reason = f"{request.method} {request.url.path}: {exc.detail}"
+        request.app.state.audit.record_auth_failure(party, officer, reason)
+    except Exception:  # the 401 stands whatever happens here
+        log.exception("could not record an authentication failure in the audit log")
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(HotlineError)
-    async def _hotline(_: Request, exc: HotlineError) -> JSONResponse:
+    async def _hotline(request: Request, exc: HotlineError) -> JSONResponse:
+        if isinstance(exc, Unauthorized):
+            await run_in_threadpool(_audit_auth_failure, request, exc)
         return for_exception(exc)
 
     @app.exception_handler(RequestValidationError)

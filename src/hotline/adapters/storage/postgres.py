@@ -6,6 +6,9 @@ buffered covering touches, in sorted order (no deadlocks); a write whose coverin
 coarser than that takes the global key exclusively. Two writers whose volumes could conflict
 therefore share a key and run one after the other, and under READ COMMITTED the second one's
 conflict query (a new snapshot after the lock) sees the first one's committed rows.
+Appending an audit record takes one more exclusive key, :data:`AUDIT_KEY`, always last (so no
+deadlock) and only just before the append, so the lock serialising the log's seqs is held only
+from the append to the commit.
 """
 
 from __future__ import annotations
@@ -20,6 +23,9 @@ from hotline.ports import LockScope, StoreTx
 #: The global advisory key: the signed form of S2 cell id 0, which is no valid cell.
 GLOBAL_KEY = -(2**63)
 MIGRATION_KEY = GLOBAL_KEY + 1
+#: Serialises audit appends (seq = max + 1) and tree-head signing. No S2 cell has this id.
+AUDIT_KEY = GLOBAL_KEY + 2
+_AUDIT_LOCK = f"SELECT pg_advisory_xact_lock({AUDIT_KEY})"
 
 
 class PostgresStore(SqlStore):
@@ -58,7 +64,7 @@ class PostgresStore(SqlStore):
                         cur.execute("SELECT pg_advisory_xact_lock(%s)", (key,))
             else:
                 cur.execute("SET TRANSACTION READ ONLY")
-            yield SqlTx(cur, "%s", self.cache)
+            yield SqlTx(cur, "%s", self.cache, _AUDIT_LOCK)
 
     def write(self, lock: LockScope) -> AbstractContextManager[StoreTx]:
         return self._transaction(lock)

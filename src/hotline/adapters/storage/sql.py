@@ -5,6 +5,11 @@ Declarations are stored as their canonical JSON (``adapters.codec``) plus index 
 S2 covering cell of each volume, with the volume's window (epoch microseconds, half-open) and
 W84 altitude envelope (metres). A write's conflict check and the write itself run in one
 transaction under the engine's lock (see ``ports.Store``).
+
+Audit records (``audit_records``) are appended in the writing transaction: the append takes the
+engine's audit lock (PostgreSQL: a transaction-scoped advisory lock on one dedicated key;
+SQLite: none needed, writers are serialised), then ``seq = max(seq) + 1``. Holding that lock
+to the commit makes seqs gap-free and in commit order, whatever the other locks.
 """
 
 from __future__ import annotations
@@ -17,15 +22,18 @@ from contextlib import AbstractContextManager
 from importlib import resources
 from typing import Any, Protocol
 
+from hotline.adapters.audit_codec import audit_record, encode_record
 from hotline.adapters.codec import (
+    Json,
     conflict_from_json,
     conflict_to_json,
     declaration_from_json,
     declaration_to_json,
 )
+from hotline.domain.errors import HotlineError
 from hotline.domain.notice import Conflict, Declaration, Kind, Ref
 from hotline.domain.time import format_rfc3339, to_micros
-from hotline.ports import IndexRow, LockScope, SpaceTimeQuery, StoreTx
+from hotline.ports import AuditEntry, AuditRow, IndexRow, LockScope, SpaceTimeQuery, StoreTx
 
 Row = tuple[Any, ...]
 
@@ -81,10 +89,16 @@ _ENTITY_COLUMNS = "e.kind, e.id, e.version, e.updated_at, e.body"
 class SqlTx(StoreTx):
     """One transaction on one connection, in the portable dialect."""
 
-    def __init__(self, cur: Cursor, placeholder: str, cache: DecodeCache) -> None:
+    def __init__(
+        self, cur: Cursor, placeholder: str, cache: DecodeCache, audit_lock: str | None = None
+    ) -> None:
         self._cur = cur
         self._ph = placeholder
         self._cache = cache
+        #: SQL taking the audit lock until the transaction ends (None: writers are serialised).
+        self._audit_lock = audit_lock
+        self._audit_locked = False
+        self._last_put: tuple[Declaration, Json] | None = None
 
     # -- plumbing
     def _sql(self, sql: str) -> str:
@@ -195,7 +209,9 @@ class SqlTx(StoreTx):
     # -- writes
     def put(self, d: Declaration, index: Sequence[IndexRow]) -> None:
         window = d.window
-        body = json.dumps(declaration_to_json(d), separators=(",", ":"))
+        as_json = declaration_to_json(d)
+        self._last_put = (d, as_json)
+        body = json.dumps(as_json, separators=(",", ":"))
         self._run(
             "INSERT INTO entities (kind, id, owner, version, body, t_start_us, t_end_us, "
             "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (kind, id) DO UPDATE SET "
@@ -260,6 +276,71 @@ class SqlTx(StoreTx):
                 ),
                 rows,
             )
+
+
+    # -- audit log
+    def lock_audit(self) -> int:
+        if self._audit_lock is not None and not self._audit_locked:
+            self._run(self._audit_lock)
+            self._audit_locked = True
+        return self.audit_size()
+
+    def audit_size(self) -> int:
+        row = self._all("SELECT MAX(seq) FROM audit_records")[0]
+        return 0 if row[0] is None else int(row[0]) + 1
+
+    def append_audit(self, entry: AuditEntry) -> int:
+        seq = self.lock_audit()
+        known = self._last_put
+        subject_json = known[1] if known is not None and known[0] is entry.subject else None
+        data, leaf = encode_record(audit_record(seq, entry, subject_json))
+        self._run(
+            "INSERT INTO audit_records (seq, at, party, officer, action, data, leaf_hash) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (seq, format_rfc3339(entry.at), entry.party, entry.officer, entry.action,
+             data.decode("utf-8"), leaf.hex()),
+        )
+        return seq
+
+    def audit_leaves(self, start: int, end: int | None = None) -> list[bytes]:
+        if end is None:
+            rows = self._all("SELECT seq, leaf_hash FROM audit_records WHERE seq >= ? "
+                             "ORDER BY seq", (start,))
+        else:
+            rows = self._all("SELECT seq, leaf_hash FROM audit_records WHERE seq >= ? "
+                             "AND seq < ? ORDER BY seq", (start, end))
+        for i, (seq, _) in enumerate(rows):
+            if int(seq) != start + i:
+                raise HotlineError(f"audit record #{start + i} is missing from the database",
+                                   hint="run 'hotline audit verify'")
+        return [bytes.fromhex(h) for _, h in rows]
+
+    def audit_records(self, after: int, limit: int) -> list[AuditRow]:
+        rows = self._all(
+            "SELECT seq, party, data, leaf_hash FROM audit_records WHERE seq > ? "
+            "ORDER BY seq LIMIT ?",
+            (after, limit),
+        )
+        return [AuditRow(int(seq), party, data.encode("utf-8"), bytes.fromhex(h))
+                for seq, party, data, h in rows]
+
+    def put_tree_head(self, size: int, signed: str) -> None:
+        self._run(
+            "INSERT INTO audit_heads (size, signed) VALUES (?, ?) "
+            "ON CONFLICT (size) DO UPDATE SET signed = excluded.signed",
+            (size, signed),
+        )
+
+    def tree_head(self, size: int) -> str | None:
+        rows = self._all("SELECT signed FROM audit_heads WHERE size = ?", (size,))
+        return str(rows[0][0]) if rows else None
+
+    def latest_tree_head(self) -> str | None:
+        rows = self._all("SELECT signed FROM audit_heads ORDER BY size DESC LIMIT 1")
+        return str(rows[0][0]) if rows else None
+
+    def tree_heads(self) -> list[str]:
+        return [str(r[0]) for r in self._all("SELECT signed FROM audit_heads ORDER BY size")]
 
 
 class SqlStore:

@@ -1,10 +1,13 @@
-"""``/healthz`` and ``/v1/keys``: liveness and the public keys that sign tokens."""
+"""``/healthz`` and ``/v1/keys``: liveness, and the public keys that sign tokens (RS256, the
+dev issuer only) and audit tree heads (Ed25519, ``"alg": "EdDSA"``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from fastapi import APIRouter, Request
+
+from hotline.audit.signing import public_jwk
 
 router = APIRouter()
 
@@ -19,5 +22,7 @@ def healthz(request: Request) -> dict[str, Any]:
 
 @router.get("/v1/keys")
 def keys(request: Request) -> dict[str, Any]:
-    """The JWKS of the dev issuer (empty when tokens come from an external issuer)."""
-    return {"keys": request.app.state.jwks}
+    """The dev issuer's key (none when tokens come from an external issuer) and the audit
+    signing key, as a JWK set."""
+    return {"keys": [*request.app.state.jwks,
+                     public_jwk(request.app.state.audit.signer.public_key)]}

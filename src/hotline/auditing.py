@@ -1,0 +1,212 @@
+"""Use cases of the audit log: read records by need to know, sign tree heads, serve proofs,
+record authentication failures, verify the whole stored log.
+
+Contract: records are appended by the writing use cases (:mod:`hotline.service`) in their own
+transactions; this module adds only ``auth.failure`` records (one small write transaction each).
+A party sees its own records in full, every other record as its seq and leaf hash only.
+Roots and proofs come from an in-memory :class:`~hotline.audit.merkle_log.MerkleLog` per
+:class:`AuditTrail` that catches up from the store (leaf hashes past what it holds), so several
+processes on one database stay correct. A tree head is signed only for the log's *current*
+size, under the store's audit lock, with a timestamp no earlier than the last stored head's:
+heads therefore never go back in time as the log grows. The head handed out is stored
+(``audit_heads``, one per size). Proofs for an older size come with the stored head of that
+size, or none: an old size is never signed afresh.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from hotline.audit.merkle import to_hex
+from hotline.audit.merkle_log import MerkleLog
+from hotline.audit.signing import Signer
+from hotline.audit.treehead import TreeHead, sign_tree_head
+from hotline.audit.verify import Record, VerifyReport, verify_log
+from hotline.domain.errors import HotlineError, InvalidInput
+from hotline.domain.time import parse_rfc3339
+from hotline.ports import AuditEntry, Clock, LockScope, Store, StoreTx
+
+AUTH_FAILURE = "auth.failure"
+UNKNOWN = "unknown"
+MAX_REASON_CHARS = 500
+_PAGE = 5000
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class AuditItem:
+    """One record as a party may see it: ``data`` only for its own records."""
+
+    seq: int
+    leaf_hash: bytes
+    data: dict[str, Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class Proof:
+    """An inclusion or consistency proof, with the signed head of ``tree_size`` if there is
+    one (always for the current size)."""
+
+    tree_size: int
+    proof: list[bytes]
+    head: dict[str, Any] | None
+
+
+class AuditTrail:
+    def __init__(self, store: Store, clock: Clock, signer: Signer) -> None:
+        self.store = store
+        self.clock = clock
+        self.signer = signer
+        self._log = MerkleLog()
+        self._lock = threading.Lock()
+
+    @property
+    def keys(self) -> dict[str, Ed25519PublicKey]:
+        return {self.signer.key_id: self.signer.public_key}
+
+    # ------------------------------------------------------------------ writes
+    def record_auth_failure(self, party: str, officer: str, reason: str) -> int:
+        """Append an ``auth.failure`` record in its own transaction; return its seq."""
+        entry = AuditEntry(self.clock.now(), party[:100] or UNKNOWN, officer[:200] or UNKNOWN,
+                           AUTH_FAILURE, None, {"reason": reason[:MAX_REASON_CHARS]})
+        with self.store.write(LockScope()) as tx:
+            return tx.append_audit(entry)
+
+    def head(self) -> dict[str, Any]:
+        """A freshly signed tree head of the current log (also stored)."""
+        with self.store.write(LockScope()) as tx:
+            size = tx.lock_audit()
+            root = self._with_log(tx, size, lambda log: log.root(size))
+            stamp = self.clock.now()
+            latest = tx.latest_tree_head()
+            # (a damaged stored head is ignored here: 'hotline audit verify' reports it)
+            with contextlib.suppress(ValueError, KeyError, TypeError):
+                if latest is not None:
+                    stamp = max(stamp, parse_rfc3339(json.loads(latest)["timestamp"]))
+            signed = sign_tree_head(self.signer, TreeHead(size, root, stamp))
+            tx.put_tree_head(size, json.dumps(signed, separators=(",", ":")))
+        return signed
+
+    # ------------------------------------------------------------------ reads
+    def records(self, party: str, after: int = -1, limit: int = 100) -> list[AuditItem]:
+        """Records with ``seq > after`` in order: ``party``'s in full, others as hashes."""
+        if not 1 <= limit <= 1000:
+            raise InvalidInput(f"limit {limit} is out of range", hint="use 1..1000")
+        with self.store.read() as tx:
+            rows = tx.audit_records(after, limit)
+        return [
+            AuditItem(r.seq, r.leaf_hash, json.loads(r.data) if r.party == party else None)
+            for r in rows
+        ]
+
+    def inclusion(self, seq: int, size: int | None = None) -> tuple[bytes, Proof]:
+        """The leaf hash of record ``seq`` and its inclusion proof in the tree of ``size``."""
+        if size is None:
+            head = self.head()
+            size = int(head["tree_size"])
+            leaf, path = self._read(size, lambda log: (log.leaf(seq),
+                                                      log.inclusion_proof(seq, size)))
+            return leaf, Proof(size, path, head)
+        leaf, path = self._read(size, lambda log: (log.leaf(seq), log.inclusion_proof(seq, size)))
+        return leaf, Proof(size, path, self._stored_head(size))
+
+    def consistency(self, old: int, new: int | None = None) -> Proof:
+        """The proof that the tree of ``old`` is a prefix of the tree of ``new``."""
+        if new is None:
+            head = self.head()
+            new = int(head["tree_size"])
+        else:
+            head = None
+        if not 0 <= old <= new:
+            raise InvalidInput(f"old size {old} is not within 0..{new}",
+                               hint="ask from a smaller tree size to a larger one")
+        size = new
+        path = self._read(size, lambda log: log.consistency_proof(old, size))
+        return Proof(size, path, head if head is not None else self._stored_head(size))
+
+    def verify(self) -> VerifyReport:
+        return verify_store(self.store, self.keys)
+
+    # ------------------------------------------------------------------ internals
+    def _stored_head(self, size: int) -> dict[str, Any] | None:
+        with self.store.read() as tx:
+            text = tx.tree_head(size)
+        return None if text is None else dict(json.loads(text))
+
+    def _read(self, size: int, use: Callable[[MerkleLog], T]) -> T:
+        with self.store.read() as tx:
+            current = tx.audit_size()
+            if not 0 <= size <= current:
+                raise InvalidInput(f"tree size {size} is outside 0..{current}",
+                                   hint="ask about a size the log has reached")
+            return self._with_log(tx, current, use)
+
+    def _with_log(self, tx: StoreTx, size: int, use: Callable[[MerkleLog], T]) -> T:
+        """Run ``use(log)`` on the in-memory log, first caught up to ``size`` records."""
+        with self._lock:
+            have = len(self._log)
+            if have > size:
+                raise HotlineError(
+                    f"the audit log shrank from {have} to {size} records",
+                    hint="the database was changed behind the service: run 'hotline audit "
+                    "verify'",
+                )
+            if have < size:
+                self._log.extend(tx.audit_leaves(have, size))
+            return use(self._log)
+
+
+def verify_store(store: Store, keys: Mapping[str, Ed25519PublicKey]) -> VerifyReport:
+    """Verify the whole stored log and its stored tree heads (one consistent snapshot)."""
+    with store.read() as tx:
+        heads = [json.loads(h) for h in tx.tree_heads()]
+        mismatch: list[tuple[int, str]] = []
+
+        def records() -> Iterator[Record]:
+            after = -1
+            while True:
+                page = tx.audit_records(after, _PAGE)
+                for row in page:
+                    if not mismatch:
+                        problem = _column_mismatch(row.seq, row.party, row.data)
+                        if problem:
+                            mismatch.append((row.seq, problem))
+                    yield Record(row.seq, row.data, row.leaf_hash)
+                if len(page) < _PAGE:
+                    return
+                after = page[-1].seq
+
+        report = verify_log(records(), heads, keys)
+    if mismatch and (report.ok or (report.first_bad_seq or 0) > mismatch[0][0]):
+        seq, problem = mismatch[0]
+        return VerifyReport(False, seq, problem, report.size, report.root, report.heads_checked)
+    return report
+
+
+def _column_mismatch(seq: int, party: str, data: bytes) -> str | None:
+    try:
+        body = json.loads(data)
+    except ValueError:
+        return None  # verify_log reports data that is not JSON
+    if not isinstance(body, dict) or body.get("seq") != seq or body.get("party") != party:
+        return (f"record #{seq} was edited: its columns (seq, party) do not match its data "
+                f"(data says seq {body.get('seq') if isinstance(body, dict) else '?'})")
+    return None
+
+
+def report_json(report: VerifyReport) -> dict[str, Any]:
+    return {
+        "ok": report.ok,
+        "first_bad_seq": report.first_bad_seq,
+        "reason": report.reason,
+        "size": report.size,
+        "root": to_hex(report.root),
+        "heads_checked": report.heads_checked,
+    }
