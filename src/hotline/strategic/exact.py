@@ -104,7 +104,13 @@ class PreparedFootprint:
         return self.edges is None
 
 
-@lru_cache(maxsize=4096)
+#: Prepared footprints kept (LRU). Preparing costs ~0.2-0.7 ms and a check of a prepared pair
+#: ~20-80 us, so a write meeting 20 stored notices is 4x faster when theirs are kept. Sized for
+#: ~100k active notices (2.5 volumes each); about 3-4 KB each, so up to ~1 GB when full.
+PREPARED_CACHE_SIZE: Final = 262_144
+
+
+@lru_cache(maxsize=PREPARED_CACHE_SIZE)
 def prepare(footprint: Footprint) -> PreparedFootprint:
     """Precompute what the predicates need for ``footprint`` (cached on the frozen value)."""
     if isinstance(footprint, Circle):
