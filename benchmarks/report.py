@@ -37,7 +37,8 @@ def render(doc: dict[str, Any]) -> str:
         lines.append("| " + " | ".join(cell(r.get(k)) for k, _ in COLUMNS) + " |")
     out = ["\n".join(lines)]
     for t in doc.get("targets", []):
-        out.append(f"- **{t.get('verdict', '?')}** {t.get('target', '')}: {t.get('value', '')}")
+        verdict = "PASS" if t.get("pass") else "FAIL"
+        out.append(f"- **{verdict}** {t['target']}: {cell(t.get('value'))} {t.get('unit', '')}")
     return "\n\n".join(out)
 
 
