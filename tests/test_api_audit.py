@@ -77,15 +77,18 @@ def test_party_sees_its_records_in_full_and_others_as_hashes(
     assert client.delete("/v1/notices/b1", headers=blue).status_code == 200
 
     items = _all_records(client, blue)
-    assert [i["seq"] for i in items] == [0, 1, 2]
-    mine, theirs, withdrawn = items
-    assert set(theirs) == {"seq", "leaf_hash"}
+    # blue's put, red's put, the conflict alert to red, the one to blue, blue's withdrawal
+    assert [i["seq"] for i in items] == [0, 1, 2, 3, 4]
+    mine, theirs, their_alert, my_alert, withdrawn = items
+    assert set(theirs) == {"seq", "leaf_hash"} and set(their_alert) == {"seq", "leaf_hash"}
     assert mine["data"]["action"] == "notice.put" and withdrawn["data"]["action"] == "notice.delete"
-    for it in (mine, withdrawn):  # the party can recompute the leaf hash of its own records
+    assert my_alert["data"]["action"] == "alert.create" and my_alert["data"]["party"] == "blue"
+    for it in (mine, my_alert, withdrawn):  # the party can recompute its records' leaf hashes
         assert leaf_hash(canonical_json(it["data"])).hex() == it["leaf_hash"]
     red_view = _all_records(client, red)
     assert "data" not in red_view[0] and red_view[1]["data"]["conflicts"] == [
         {"kind": "notice", "id": "b1", "owner": "blue"}]
+    assert red_view[2]["data"]["action"] == "alert.create" and "data" not in red_view[3]
     assert [i["leaf_hash"] for i in red_view] == [i["leaf_hash"] for i in items]
     # admins read too (their own party's records); verify is for admins only
     admin = _auth(settings, "blue", "admin")
@@ -93,7 +96,7 @@ def test_party_sees_its_records_in_full_and_others_as_hashes(
     assert client.get("/v1/audit/verify", headers=blue).status_code == 403
     assert client.get("/v1/audit", headers=_auth(settings, "blue", "feed")).status_code == 403
     report = client.get("/v1/audit/verify", headers=admin).json()
-    assert report["ok"] is True and report["size"] == 3 and report["first_bad_seq"] is None
+    assert report["ok"] is True and report["size"] == 5 and report["first_bad_seq"] is None
 
 
 def test_proofs_verify_against_signed_heads(tmp_path: Path, clock: ManualClock) -> None:

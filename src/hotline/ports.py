@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from hotline.domain.notice import Conflict, Declaration, Kind, Ref
+from hotline.relay.alerts import Alert
 from hotline.strategic.cells import CellQuery
 
 
@@ -121,6 +122,23 @@ class StoreTx(Protocol):
     ) -> list[Declaration]:
         """Declarations of ``kind`` ordered by id, after ``after``, optionally filtered by
         owner, by a space-time query, or by a window their overall window overlaps."""
+        ...
+
+    # -- alerts
+    def add_alerts(self, alerts: Sequence[Alert]) -> list[Alert]:
+        """Insert the alerts whose id is not stored yet; return those (in the given order)."""
+        ...
+
+    def get_alert(self, id: str) -> Alert | None: ...
+
+    def alerts_for(
+        self, party: str, *, after: str | None = None, limit: int = 100, unacked: bool = False
+    ) -> list[Alert]:
+        """``party``'s alerts ordered by (created_at, id), after the alert ``after``."""
+        ...
+
+    def ack_alert(self, id: str, at: datetime, officer: str, receipt: Mapping[str, Any]) -> None:
+        """Record the acknowledgment of alert ``id`` and its signed receipt."""
         ...
 
     # -- audit log

@@ -6,7 +6,10 @@ only from the injected clock. Errors are :mod:`hotline.domain.errors` classes, n
 Need to know: a party sees another party's declaration in full only where the two conflict;
 otherwise only that the airspace is reserved (owner and volumes). Audit: every accepted write
 and withdrawal appends one audit record (``notice.put``, ``zone.delete``...) in the same
-transaction, naming the subject, its content hash and the conflicts found.
+transaction, naming the subject, its content hash and the conflicts found. Each conflict
+found for the first time raises a ``conflict`` alert to both owners (and a late filing a
+``late_notice`` alert to the other owner), stored with one ``alert.create`` record each in the
+same transaction (:mod:`hotline.relay.alerts`).
 """
 
 from __future__ import annotations
@@ -41,10 +44,15 @@ from hotline.ports import (
     Store,
     StoreTx,
 )
+from hotline.relay.alerts import alerts_for
+from hotline.relay.alerts import content_hash as alert_content_hash
 from hotline.strategic.cells import coarse_lock_keys, covering, query_for
 from hotline.strategic.conflicts import overlaps
 from hotline.strategic.exact import footprint_area_bound_m2, footprint_area_m2
 from hotline.strategic.policy import LeadTimePolicy, SeparationPolicy
+
+#: The officer named in records the service writes on its own account (e.g. alert creation).
+SYSTEM_OFFICER = "hotline"
 
 
 @dataclass(frozen=True, slots=True)
@@ -313,11 +321,29 @@ class HotlineService:
                     {"conflicts": [{"kind": c.other.kind.value, "id": c.other.id,
                                     "owner": c.other.owner} for c in conflicts]},
                 ))
+                if conflicts:
+                    self._raise_alerts(tx, actor, declaration, conflicts, refiled, now)
                 return PutResult(declaration, conflicts, created=existing is None)
         raise ConflictError(
             f"{kind.value} {id!r} kept changing while we tried to write it",
             hint="retry the request",
         )
+
+    @staticmethod
+    def _raise_alerts(tx: StoreTx, actor: Actor, d: Declaration,
+                      conflicts: tuple[Conflict, ...], refiled: bool, now: datetime) -> None:
+        """Store the alerts these conflicts raise that were not raised before (ids are
+        deterministic per pair), each with its ``alert.create`` audit record, addressed to
+        (and readable in full by) the alerted party."""
+        me = Ref(d.kind, d.id, d.owner)
+        for alert in tx.add_alerts(alerts_for(conflicts, me, refiled, now)):
+            tx.append_audit(AuditEntry(now, alert.party, SYSTEM_OFFICER, "alert.create", None, {
+                "alert": {"id": alert.id, "kind": alert.kind.value,
+                          "severity": alert.severity.value,
+                          "content_hash": alert_content_hash(alert.body)},
+                "cause": {"action": f"{d.kind.value}.put", "party": actor.party,
+                          "kind": d.kind.value, "id": d.id, "version": d.version},
+            }))
 
     @staticmethod
     def _check_write(

@@ -2,7 +2,7 @@
 
 Contract: nothing global; everything the routes need hangs off ``app.state``. Tests and the
 demo pass their own clock or store; production passes neither. ``/v1/keys`` publishes the dev
-token issuer's RSA key (if any) and the Ed25519 key that signs audit tree heads.
+token issuer's RSA key (if any) and the Ed25519 key that signs audit tree heads and receipts.
 """
 
 from __future__ import annotations
@@ -22,9 +22,10 @@ from hotline.adapters.clock import OffsetClock, SystemClock
 from hotline.adapters.storage import open_store
 from hotline.adapters.tokens import TokenValidator, key_id, load_or_create_issuer_key
 from hotline.api import docs, errors, limits
-from hotline.api.routes import audit, declarations, meta
+from hotline.api.routes import alerts, audit, declarations, meta
 from hotline.auditing import AuditTrail
 from hotline.ports import Clock, Store
+from hotline.relaying import AlertDesk
 from hotline.service import HotlineService
 from hotline.settings import Settings
 
@@ -75,10 +76,12 @@ def create_app(
     app.state.service = HotlineService(the_store, clock, settings.to_service_config())
     signer = load_or_create_audit_signer(settings.data_dir)
     app.state.audit = AuditTrail(the_store, clock, signer)
+    app.state.alerts = AlertDesk(the_store, clock, signer)
     errors.install(app)
     docs.install(app)
     limits.install(app, settings.max_body_bytes)
     app.include_router(meta.router)
     app.include_router(declarations.router)
     app.include_router(audit.router)
+    app.include_router(alerts.router)
     return app

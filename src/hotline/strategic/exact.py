@@ -405,8 +405,8 @@ def footprint_area_bound_m2(f: AnyFootprint) -> float:
     spherical cap around the footprint on a sphere larger than the ellipsoid, or pi r^2 for a
     circle (geodesic discs on a positively curved surface are no larger)."""
     p = prepare(f.footprint if isinstance(f, PreparedFootprint) else f)
-    if p.is_circle:
-        return math.pi * p.radius_m**2
+    if p.is_circle:  # (1 + 1e-6): room for the rounding of the numerical exact area
+        return math.pi * p.radius_m**2 * (1.0 + 1e-6)
     angle = min(p.cap_angle * 1.01, math.pi)
     return 2.0 * math.pi * _R_MAX_M**2 * (1.0 - math.cos(angle))
 

@@ -6,6 +6,10 @@ S2 covering cell of each volume, with the volume's window (epoch microseconds, h
 W84 altitude envelope (metres). A write's conflict check and the write itself run in one
 transaction under the engine's lock (see ``ports.Store``).
 
+Alerts (``alerts``) are inserted only when their deterministic id is new (a SELECT of the
+given ids, then the missing rows), in the writing transaction; times are stored as fixed-width
+RFC 3339 text (microseconds), so ordering by ``(created_at, id)`` is time order.
+
 Audit records (``audit_records``) are appended in the writing transaction: the append takes the
 engine's audit lock (PostgreSQL: a transaction-scoped advisory lock on one dedicated key;
 SQLite: none needed, writers are serialised), then ``seq = max(seq) + 1``. Holding that lock
@@ -17,8 +21,9 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
+from datetime import UTC, datetime
 from importlib import resources
 from typing import Any, Protocol
 
@@ -30,10 +35,11 @@ from hotline.adapters.codec import (
     declaration_from_json,
     declaration_to_json,
 )
-from hotline.domain.errors import HotlineError
+from hotline.domain.errors import HotlineError, InvalidInput
 from hotline.domain.notice import Conflict, Declaration, Kind, Ref
-from hotline.domain.time import format_rfc3339, to_micros
+from hotline.domain.time import format_rfc3339, parse_rfc3339, to_micros
 from hotline.ports import AuditEntry, AuditRow, IndexRow, LockScope, SpaceTimeQuery, StoreTx
+from hotline.relay.alerts import Alert, AlertKind, Severity
 
 Row = tuple[Any, ...]
 
@@ -278,6 +284,64 @@ class SqlTx(StoreTx):
             )
 
 
+    # -- alerts
+    def add_alerts(self, alerts: Sequence[Alert]) -> list[Alert]:
+        if not alerts:
+            return []
+        ids = list(dict.fromkeys(a.id for a in alerts))
+        marks = ",".join("?" * len(ids))
+        have = {r[0] for r in self._all(f"SELECT id FROM alerts WHERE id IN ({marks})", ids)}
+        new: list[Alert] = []
+        for a in alerts:
+            if a.id not in have:
+                have.add(a.id)
+                new.append(a)
+        if new:
+            self._cur.executemany(
+                self._sql(
+                    "INSERT INTO alerts (id, party, kind, severity, subject_kind, subject_id, "
+                    "other_kind, other_id, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                ),
+                [(a.id, a.party, a.kind.value, a.severity.value, a.subject.kind.value,
+                  a.subject.id, a.other.kind.value, a.other.id,
+                  json.dumps(a.body, separators=(",", ":")), _stamp(a.created_at))
+                 for a in new],
+            )
+        return new
+
+    def get_alert(self, id: str) -> Alert | None:
+        rows = self._all(f"SELECT {_ALERT_COLUMNS} FROM alerts WHERE id = ?", (id,))
+        return _alert(rows[0]) if rows else None
+
+    def alerts_for(
+        self, party: str, *, after: str | None = None, limit: int = 100, unacked: bool = False
+    ) -> list[Alert]:
+        conds = ["party = ?"]
+        params: list[Any] = [party]
+        if after is not None:
+            found = self._all("SELECT created_at FROM alerts WHERE id = ? AND party = ?",
+                              (after, party))
+            if not found:
+                raise InvalidInput(f"cursor {after!r} is not one of your alerts",
+                                   hint="pass the 'next' value of the previous page")
+            conds.append("(created_at > ? OR (created_at = ? AND id > ?))")
+            params += [found[0][0], found[0][0], after]
+        if unacked:
+            conds.append("ack_at IS NULL")
+        rows = self._all(
+            f"SELECT {_ALERT_COLUMNS} FROM alerts WHERE {' AND '.join(conds)} "
+            "ORDER BY created_at, id LIMIT ?",
+            [*params, limit],
+        )
+        return [_alert(r) for r in rows]
+
+    def ack_alert(self, id: str, at: datetime, officer: str, receipt: Mapping[str, Any]) -> None:
+        self._run(
+            "UPDATE alerts SET ack_at = ?, ack_by = ?, receipt = ? WHERE id = ? "
+            "AND ack_at IS NULL",
+            (_stamp(at), officer, json.dumps(receipt, separators=(",", ":")), id),
+        )
+
     # -- audit log
     def lock_audit(self) -> int:
         if self._audit_lock is not None and not self._audit_locked:
@@ -341,6 +405,33 @@ class SqlTx(StoreTx):
 
     def tree_heads(self) -> list[str]:
         return [str(r[0]) for r in self._all("SELECT signed FROM audit_heads ORDER BY size")]
+
+
+_ALERT_COLUMNS = ("id, party, kind, severity, subject_kind, subject_id, other_kind, other_id, "
+                  "body, created_at, ack_at, ack_by, receipt")
+
+
+def _stamp(t: datetime) -> str:
+    """Fixed-width RFC 3339 UTC (microseconds), so that text order is time order."""
+    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _unstamp(text: str | None) -> datetime | None:
+    return None if text is None else parse_rfc3339(text)
+
+
+def _alert(row: Row) -> Alert:
+    (id_, party, kind, severity, s_kind, s_id, o_kind, o_id, body, created, ack_at, ack_by,
+     receipt) = row
+    parsed = json.loads(body)
+    created_at = parse_rfc3339(created)
+    return Alert(
+        id=id_, party=party, kind=AlertKind(kind), severity=Severity(severity),
+        subject=Ref(Kind(s_kind), s_id, party),
+        other=Ref(Kind(o_kind), o_id, str(parsed.get("with", {}).get("owner", ""))),
+        body=parsed, created_at=created_at, ack_at=_unstamp(ack_at), ack_by=ack_by,
+        receipt=None if receipt is None else json.loads(receipt),
+    )
 
 
 class SqlStore:

@@ -1,0 +1,65 @@
+"""``/v1/alerts``: the caller's party's alerts, and acknowledgment with a signed receipt.
+
+Contract: ``GET /v1/alerts?after=ID&limit=N&unacked=true`` (duty or admin) lists only the
+caller's party's alerts, oldest first (``next``: the id to pass as ``after``, or null).
+``POST /v1/alerts/{id}/ack`` (duty) acknowledges one addressed to the caller's party and
+answers 200 with the signed ``hotline.receipt.v1`` receipt — the same one on every retry.
+Another party's alert is 404, exactly as one that does not exist.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
+
+from hotline.api.auth import DECLARE, READ, requires
+from hotline.domain.time import format_rfc3339
+from hotline.relay.alerts import Alert
+from hotline.relaying import AlertDesk
+from hotline.service import Actor
+
+router = APIRouter(prefix="/v1/alerts")
+
+
+async def desk(request: Request) -> AlertDesk:
+    found: AlertDesk = request.app.state.alerts
+    return found
+
+
+def alert_json(a: Alert) -> dict[str, Any]:
+    return {
+        "id": a.id,
+        "party": a.party,
+        "kind": a.kind.value,
+        "severity": a.severity.value,
+        "subject": {"kind": a.subject.kind.value, "id": a.subject.id},
+        "other": {"kind": a.other.kind.value, "id": a.other.id},
+        "body": a.body,
+        "created_at": format_rfc3339(a.created_at),
+        "ack": None if a.ack_at is None else {
+            "at": format_rfc3339(a.ack_at), "by": a.ack_by, "receipt": a.receipt},
+    }
+
+
+@router.get("", name="list_alerts")
+def list_alerts(
+    actor: Actor = Depends(requires(READ)),
+    alerts: AlertDesk = Depends(desk),
+    after: str | None = Query(None, description="the id of the last alert already seen"),
+    limit: int = Query(100, ge=1, le=1000),
+    unacked: bool = Query(False, description="only alerts not yet acknowledged"),
+) -> JSONResponse:
+    items = [alert_json(a) for a in alerts.list(actor, after=after, limit=limit,
+                                                unacked=unacked)]
+    return JSONResponse(
+        {"items": items, "next": items[-1]["id"] if len(items) == limit else None}
+    )
+
+
+@router.post("/{id}/ack", name="ack_alert")
+def ack_alert(
+    id: str, actor: Actor = Depends(requires(DECLARE)), alerts: AlertDesk = Depends(desk)
+) -> JSONResponse:
+    return JSONResponse(alerts.ack(actor, id))

@@ -1,0 +1,1 @@
+"""Relay: the alert lifecycle (create, acknowledge) and its signed receipts; pure code."""

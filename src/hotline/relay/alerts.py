@@ -1,0 +1,150 @@
+"""Alerts raised by the strategic layer, and the receipt statement of an acknowledgment.
+
+Contract: pure functions, no I/O and no clock (times come in as arguments). An alert is
+addressed to one party (``party``) and is about that party's declaration (``subject``) and
+another party's (``other``). Its id is deterministic: SHA-256 over (addressee, kind, the pair of
+declarations), the pair unordered for ``conflict`` and ordered (late one first) for
+``late_notice``, so re-finding the same conflict, in either direction, or retrying a write
+never makes a second alert. ``body`` is plain JSON (finite floats, str keys) from the
+addressee's point of view: both refs, the overlaps' windows and W84/AMSL/pressure bands
+(metres), the union window and the lead time. Severity is ``urgent`` when the shared
+activity starts within the pair's required lead time of detection (or for a late notice),
+else ``warning``. The receipt is a ``hotline.receipt.v1`` statement over the alert id and the
+SHA-256 of the body's RFC 8785 canonical JSON, to be signed by the caller.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from hotline.audit.canonical import canonical_json
+from hotline.domain.notice import Conflict, Ref
+from hotline.domain.time import format_rfc3339
+
+RECEIPT_TYPE = "hotline.receipt.v1"
+MAX_OVERLAPS_IN_BODY = 20
+
+
+class AlertKind(StrEnum):
+    CONFLICT = "conflict"
+    LATE_NOTICE = "late_notice"
+
+
+class Severity(StrEnum):
+    WARNING = "warning"
+    URGENT = "urgent"
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    id: str
+    party: str  # the addressee
+    kind: AlertKind
+    severity: Severity
+    subject: Ref  # the addressee's declaration
+    other: Ref  # the other party's declaration
+    body: Mapping[str, Any]
+    created_at: datetime
+    ack_at: datetime | None = None
+    ack_by: str | None = None
+    receipt: Mapping[str, Any] | None = None  # the signed receipt, once acknowledged
+
+
+def alert_id(addressee: str, kind: AlertKind, a: Ref, b: Ref) -> str:
+    """The deterministic id (``al-`` + 32 hex digits) of the alert for this pair."""
+    x, y = f"{a.kind.value}/{a.id}", f"{b.kind.value}/{b.id}"
+    if kind is AlertKind.CONFLICT:
+        x, y = sorted((x, y))
+    digest = hashlib.sha256(f"{addressee}\n{kind.value}\n{x}\n{y}".encode()).hexdigest()
+    return f"al-{digest[:32]}"
+
+
+def content_hash(body: Mapping[str, Any]) -> str:
+    """Hex SHA-256 of the canonical JSON of an alert body."""
+    return hashlib.sha256(canonical_json(dict(body))).hexdigest()
+
+
+def _ref(r: Ref) -> dict[str, str]:
+    return {"kind": r.kind.value, "id": r.id, "owner": r.owner}
+
+
+def _body(kind: AlertKind, seen: Conflict, found_by: Ref) -> dict[str, Any]:
+    """``seen``: the conflict from the addressee's side (subject = the addressee's one)."""
+    ovs = seen.overlaps
+    return {
+        "kind": kind.value,
+        "subject": _ref(seen.subject),
+        "with": _ref(seen.other),
+        "found_by": _ref(found_by),
+        "detected_at": format_rfc3339(seen.detected_at),
+        "window": {
+            "start": format_rfc3339(min(o.window.start for o in ovs)),
+            "end": format_rfc3339(max(o.window.end for o in ovs)),
+        },
+        "overlaps": [
+            {
+                "volume": o.volume,
+                "other_volume": o.other_volume,
+                "time_start": format_rfc3339(o.window.start),
+                "time_end": format_rfc3339(o.window.end),
+                "lower_m": o.vertical.lower_m,
+                "upper_m": o.vertical.upper_m,
+                "reference": o.vertical.reference.value,
+            }
+            for o in ovs[:MAX_OVERLAPS_IN_BODY]
+        ],
+        "overlaps_total": len(ovs),
+        "lead_time": {
+            "measured_s": seen.lead_time.measured_s,
+            "required_s": seen.lead_time.required_s,
+            "late": seen.lead_time.late,
+        },
+    }
+
+
+def alerts_for(conflicts: tuple[Conflict, ...], filed: Ref, refiled: bool,
+               now: datetime) -> list[Alert]:
+    """The alerts a write of ``filed`` raises for the ``conflicts`` it found (each with
+    ``filed`` as subject): a ``conflict`` alert to each owner, and, when the write (re)filed
+    the volumes (so ``filed`` is the later filing and the conflict's lead time is its own),
+    a ``late_notice`` alert to the other owner if that lead time is short for the pair."""
+    out: list[Alert] = []
+    for c in conflicts:
+        if not c.overlaps:
+            continue
+        start = min(o.window.start for o in c.overlaps)
+        soon = (start - now).total_seconds() < c.lead_time.required_s
+        severity = Severity.URGENT if soon else Severity.WARNING
+        for seen in (c, c.mirrored()):
+            out.append(Alert(
+                alert_id(seen.subject.owner, AlertKind.CONFLICT, seen.subject, seen.other),
+                seen.subject.owner, AlertKind.CONFLICT, severity, seen.subject, seen.other,
+                _body(AlertKind.CONFLICT, seen, filed), now,
+            ))
+        if refiled and c.lead_time.late:
+            seen = c.mirrored()  # addressed to the other party, about the late one
+            out.append(Alert(
+                alert_id(seen.subject.owner, AlertKind.LATE_NOTICE, c.subject, c.other),
+                seen.subject.owner, AlertKind.LATE_NOTICE, Severity.URGENT, seen.subject,
+                seen.other, _body(AlertKind.LATE_NOTICE, seen, filed), now,
+            ))
+    return out
+
+
+def receipt_statement(alert: Alert, officer: str, at: datetime, audit_seq: int) -> dict[str, Any]:
+    """The unsigned ``hotline.receipt.v1`` statement of ``alert`` acknowledged by ``officer``
+    of the addressed party at ``at``, recorded as audit record ``audit_seq``."""
+    return {
+        "type": RECEIPT_TYPE,
+        "item": {"type": "alert", "id": alert.id, "content_hash": content_hash(alert.body)},
+        "party": alert.party,
+        "officer": officer,
+        "event": "acknowledged",
+        "at": format_rfc3339(at),
+        "audit_seq": audit_seq,
+    }
