@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from hotline.adapters.clock import ManualClock
 from hotline.adapters.storage.pgserver import PostgresUnavailable, PrivatePostgres
@@ -20,6 +21,12 @@ from hotline.adapters.storage.sql import SqlStore
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+# CI explores the same examples on every run (a red run is reproducible, never a fluke of the
+# draw); local runs keep exploring new ones and remember failures in .hypothesis/.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if IN_CI:
+    settings.load_profile("ci")
 
 
 @pytest.hookimpl(hookwrapper=True)
