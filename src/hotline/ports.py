@@ -21,6 +21,7 @@ from typing import Any, Protocol
 
 from hotline.domain.notice import Conflict, Declaration, Kind, Ref
 from hotline.relay.alerts import Alert
+from hotline.relay.messages import Message
 from hotline.strategic.cells import CellQuery
 
 
@@ -89,6 +90,15 @@ class AuditRow:
     leaf_hash: bytes
 
 
+@dataclass(frozen=True, slots=True)
+class StoredResponse:
+    """The answer given to a request with an ``Idempotency-Key``, kept for its retries."""
+
+    request_hash: str
+    status: int
+    response: str  # JSON text
+
+
 class StoreTx(Protocol):
     def get(self, kind: Kind, id: str) -> Declaration | None: ...
 
@@ -140,6 +150,31 @@ class StoreTx(Protocol):
     def ack_alert(self, id: str, at: datetime, officer: str, receipt: Mapping[str, Any]) -> None:
         """Record the acknowledgment of alert ``id`` and its signed receipt."""
         ...
+
+    # -- messages
+    def add_message(self, m: Message) -> None: ...
+
+    def get_message(self, id: str) -> Message | None: ...
+
+    def messages_for(
+        self, party: str, box: str, *, after: str | None = None, limit: int = 100
+    ) -> list[Message]:
+        """Messages to (``box="in"``) or from (``"out"``) ``party``, ordered by
+        (created_at, id), after the message ``after`` (which must be in that box)."""
+        ...
+
+    def ack_message(self, id: str, at: datetime, officer: str,
+                    receipt: Mapping[str, Any]) -> None: ...
+
+    def party_known(self, party: str) -> bool:
+        """Whether ``party`` has any audit record other than an authentication failure."""
+        ...
+
+    # -- idempotent requests
+    def stored_response(self, party: str, key: str) -> StoredResponse | None: ...
+
+    def store_response(self, party: str, key: str, response: StoredResponse,
+                       at: datetime) -> None: ...
 
     # -- audit log
     def lock_audit(self) -> int:

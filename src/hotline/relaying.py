@@ -1,55 +1,188 @@
-"""Use cases of the relay: list a party's alerts, acknowledge one with a signed receipt.
+"""Use cases of the relay: alerts and duty-officer messages — list, send, acknowledge.
 
 Contract: a party sees and acknowledges only alerts addressed to it; another party's alert is
 reported as not found (ids are deterministic per pair of declarations, so a 403 would tell a
-prober whether two declarations conflict). Acknowledging is idempotent: the first ack records
-``ack_at``/``ack_by`` (the officer), appends an ``alert.ack`` audit record and stores the signed
+prober whether two declarations conflict). A message is visible to its sender's and its
+recipient's party only, and acknowledged only by the recipient's (anyone else: not found).
+Acknowledging is idempotent: the first ack records ``ack_at``/``ack_by`` (the officer),
+appends an ``alert.ack``/``message.ack`` audit record and stores the signed
 ``hotline.receipt.v1`` receipt, all in one transaction (which first takes the audit lock, so
 two concurrent acks are serialised); a later ack returns the stored receipt unchanged.
 Receipts are signed with the audit key (:class:`~hotline.audit.signing.Signer`) and verify
 offline with :func:`hotline.audit.signing.verify_signed` and the key from ``GET /v1/keys``.
+
+Sending a message stores it with its ``message.send`` audit record in one transaction. With
+an idempotency key, the same transaction (under the audit lock, so retries are serialised)
+first looks the key up: the same request gets the stored response and creates nothing; a
+different request under the same key is refused (:class:`Unprocessable`). The response is
+stored in that transaction too.
 """
 
 from __future__ import annotations
 
+import json
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from hotline.audit.signing import Signer
-from hotline.domain.errors import InvalidInput, NotFound
-from hotline.ports import AuditEntry, Clock, LockScope, Store
-from hotline.relay.alerts import Alert, content_hash, receipt_statement
+from hotline.domain.errors import InvalidInput, NotFound, Unprocessable
+from hotline.ports import AuditEntry, Clock, LockScope, Store, StoredResponse, StoreTx
+from hotline.relay.alerts import Alert
+from hotline.relay.alerts import content_hash as alert_hash
+from hotline.relay.messages import (
+    Message,
+    MessageDraft,
+    check_body,
+    check_key,
+    fingerprint,
+    message_hash,
+    message_json,
+)
+from hotline.relay.receipts import receipt
 from hotline.service import Actor
 
+CREATED = 201
 
-class AlertDesk:
+
+def _check_limit(limit: int) -> None:
+    if not 1 <= limit <= 1000:
+        raise InvalidInput(f"limit {limit} is out of range", hint="use 1..1000", where="limit")
+
+
+@dataclass(frozen=True, slots=True)
+class _Ackable:
+    """What acknowledging needs to know of an item, whatever its type."""
+
+    party: str  # the addressee: the only party that may acknowledge it
+    content_hash: str
+    receipt: Mapping[str, Any] | None
+    details: Mapping[str, Any]  # for the audit record
+
+
+class _Desk:
     def __init__(self, store: Store, clock: Clock, signer: Signer) -> None:
         self.store = store
         self.clock = clock
         self.signer = signer
 
+    def _acknowledge(
+        self, actor: Actor, item_type: str, id: str, hint: str,
+        load: Callable[[StoreTx, str], _Ackable | None],
+        save: Callable[[StoreTx, str, datetime, str, Mapping[str, Any]], None],
+    ) -> dict[str, Any]:
+        with self.store.write(LockScope()) as tx:
+            tx.lock_audit()  # serialises acks (and appends) until the commit
+            item = load(tx, id)
+            if item is None or item.party != actor.party:
+                raise NotFound(f"{item_type} {id!r} does not exist", hint=hint)
+            if item.receipt is not None:
+                return dict(item.receipt)
+            now = self.clock.now()
+            seq = tx.append_audit(AuditEntry(
+                now, actor.party, actor.officer, f"{item_type}.ack", None,
+                {item_type: {"id": id, **item.details, "content_hash": item.content_hash}},
+            ))
+            signed = self.signer.sign(receipt(item_type, id, item.content_hash, actor.party,
+                                              actor.officer, "acknowledged", now, seq))
+            save(tx, id, now, actor.officer, signed)
+            return signed
+
+
+class AlertDesk(_Desk):
     def list(self, actor: Actor, *, after: str | None = None, limit: int = 100,
              unacked: bool = False) -> list[Alert]:
         """The caller's party's alerts, oldest first, after the alert ``after``."""
-        if not 1 <= limit <= 1000:
-            raise InvalidInput(f"limit {limit} is out of range", hint="use 1..1000")
+        _check_limit(limit)
         with self.store.read() as tx:
             return tx.alerts_for(actor.party, after=after, limit=limit, unacked=unacked)
 
     def ack(self, actor: Actor, id: str) -> dict[str, Any]:
         """Acknowledge alert ``id`` for the caller's party; return the signed receipt."""
+        def load(tx: StoreTx, id: str) -> _Ackable | None:
+            a = tx.get_alert(id)
+            return None if a is None else _Ackable(a.party, alert_hash(a.body), a.receipt,
+                                                   {"kind": a.kind.value})
+
+        return self._acknowledge(actor, "alert", id,
+                                 "list your party's alerts with GET /v1/alerts",
+                                 load, lambda tx, *args: tx.ack_alert(*args))
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """The answer to a send: status and JSON body, and whether it replays a stored one."""
+
+    status: int
+    body: dict[str, Any]
+    replayed: bool = False
+
+
+class MessageDesk(_Desk):
+    def send(self, actor: Actor, draft: MessageDraft, key: str | None = None) -> Sent:
+        """Send a message from the caller's party; idempotent per ``key`` if one is given."""
+        body = check_body(actor.party, draft)
+        if key is not None:
+            check_key(key)
+        request_hash = fingerprint(draft, body)
         with self.store.write(LockScope()) as tx:
-            tx.lock_audit()  # serialises acks (and appends) until the commit
-            alert = tx.get_alert(id)
-            if alert is None or alert.party != actor.party:
-                raise NotFound(f"alert {id!r} does not exist",
-                               hint="list your party's alerts with GET /v1/alerts")
-            if alert.receipt is not None:
-                return dict(alert.receipt)
+            tx.lock_audit()  # serialises sends, so two retries of one key see each other
+            if key is not None:
+                stored = tx.stored_response(actor.party, key)
+                if stored is not None:
+                    if stored.request_hash != request_hash:
+                        raise Unprocessable(
+                            "this Idempotency-Key was already used for a different request",
+                            hint="retry with exactly the same body, or use a new key for a "
+                            "new message", where="header.Idempotency-Key")
+                    return Sent(stored.status, json.loads(stored.response), replayed=True)
+            if not tx.party_known(draft.to):
+                raise InvalidInput(f"party {draft.to!r} is not known to this hotline",
+                                   hint="check the name: a party is known once it has "
+                                   "declared something or used the hotline", where="to")
+            if draft.in_reply_to is not None:
+                original = tx.get_message(draft.in_reply_to)
+                if original is None or actor.party not in (original.sender,
+                                                           original.recipient):
+                    raise InvalidInput(
+                        f"message {draft.in_reply_to!r} is not one you sent or received",
+                        hint="reply to a message from GET /v1/messages", where="in_reply_to")
             now = self.clock.now()
-            seq = tx.append_audit(AuditEntry(now, actor.party, actor.officer, "alert.ack", None, {
-                "alert": {"id": alert.id, "kind": alert.kind.value,
-                          "content_hash": content_hash(alert.body)},
+            message = Message(f"msg-{secrets.token_hex(16)}", actor.party, actor.officer,
+                              draft.to, body, now, template=body.get("template"),
+                              in_reply_to=draft.in_reply_to)
+            tx.add_message(message)
+            tx.append_audit(AuditEntry(now, actor.party, actor.officer, "message.send", None, {
+                "message": {"id": message.id, "to": message.recipient,
+                            "template": message.template, "in_reply_to": message.in_reply_to,
+                            "content_hash": message_hash(message)},
             }))
-            receipt = self.signer.sign(receipt_statement(alert, actor.officer, now, seq))
-            tx.ack_alert(alert.id, now, actor.officer, receipt)
-            return receipt
+            answer = message_json(message)
+            if key is not None:
+                tx.store_response(actor.party, key, StoredResponse(
+                    request_hash, CREATED, json.dumps(answer, separators=(",", ":"))), now)
+            return Sent(CREATED, answer)
+
+    def list(self, actor: Actor, box: str = "in", *, after: str | None = None,
+             limit: int = 100) -> list[Message]:
+        """Messages to (``box="in"``) or from (``"out"``) the caller's party, oldest first."""
+        if box not in ("in", "out"):
+            raise InvalidInput(f"box {box!r} is not in or out",
+                               hint="use box=in (received) or box=out (sent)", where="box")
+        _check_limit(limit)
+        with self.store.read() as tx:
+            return tx.messages_for(actor.party, box, after=after, limit=limit)
+
+    def ack(self, actor: Actor, id: str) -> dict[str, Any]:
+        """Acknowledge message ``id`` addressed to the caller's party; return the receipt."""
+        def load(tx: StoreTx, id: str) -> _Ackable | None:
+            m = tx.get_message(id)
+            return None if m is None else _Ackable(m.recipient, message_hash(m), m.receipt,
+                                                   {"from": m.sender})
+
+        return self._acknowledge(actor, "message", id,
+                                 "only the recipient acknowledges a message; list yours with "
+                                 "GET /v1/messages?box=in",
+                                 load, lambda tx, *args: tx.ack_message(*args))

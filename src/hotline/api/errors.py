@@ -26,6 +26,7 @@ from hotline.domain.errors import (
     InvalidInput,
     NotFound,
     Unauthorized,
+    Unprocessable,
 )
 
 PROBLEM = "application/problem+json"
@@ -37,6 +38,7 @@ STATUS_TABLE: list[tuple[type[HotlineError], int, str, str]] = [
     (Forbidden, 403, "forbidden", "Not allowed"),
     (NotFound, 404, "not-found", "Not found"),
     (Conflict, 409, "conflict", "Conflicts with the current state"),
+    (Unprocessable, 422, "unprocessable", "Cannot process this request"),
     (InvalidInput, 400, "invalid-input", "Invalid input"),
     (HotlineError, 500, "internal", "Internal error"),
 ]

@@ -9,12 +9,13 @@ same rules hold for every edge.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from hotline.adapters.codec import volumes_from_json
 from hotline.domain.notice import NoticeState, ZoneRole
+from hotline.relay.messages import MessageDraft
 from hotline.service import NoticeDraft, ZoneDraft
 
 
@@ -91,3 +92,14 @@ class ZoneIn(Strict):
     def to_draft(self) -> ZoneDraft:
         volumes = volumes_from_json([v.model_dump(exclude_none=True) for v in self.volumes])
         return ZoneDraft(volumes, self.role, self.name)
+
+
+class MessageIn(Strict):
+    to: str = Field(description="the recipient party's name")
+    text: str | None = Field(None, description="free text, at most 4,000 characters")
+    template: str | None = Field(None, description="a template from GET /v1/templates")
+    fields: dict[str, Any] | None = Field(None, description="the template's fields")
+    in_reply_to: str | None = Field(None, description="the id of the message answered")
+
+    def to_draft(self) -> MessageDraft:
+        return MessageDraft(self.to, self.text, self.template, self.fields, self.in_reply_to)

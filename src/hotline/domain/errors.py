@@ -54,3 +54,8 @@ class Unauthorized(HotlineError):
 
 class Conflict(HotlineError):
     """The request conflicts with the current state (stale version, already exists)."""
+
+
+class Unprocessable(HotlineError):
+    """The request is well formed but cannot be processed as sent (e.g. an
+    ``Idempotency-Key`` reused for a different request)."""

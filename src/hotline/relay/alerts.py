@@ -22,11 +22,12 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from hotline.audit.canonical import canonical_json
 from hotline.domain.notice import Conflict, Ref
 from hotline.domain.time import format_rfc3339
+from hotline.relay.receipts import RECEIPT_TYPE, content_hash, receipt
 
-RECEIPT_TYPE = "hotline.receipt.v1"
+__all__ = ["RECEIPT_TYPE", "Alert", "AlertKind", "Severity", "alert_id", "alerts_for",
+           "content_hash", "receipt_statement"]
 MAX_OVERLAPS_IN_BODY = 20
 
 
@@ -62,11 +63,6 @@ def alert_id(addressee: str, kind: AlertKind, a: Ref, b: Ref) -> str:
         x, y = sorted((x, y))
     digest = hashlib.sha256(f"{addressee}\n{kind.value}\n{x}\n{y}".encode()).hexdigest()
     return f"al-{digest[:32]}"
-
-
-def content_hash(body: Mapping[str, Any]) -> str:
-    """Hex SHA-256 of the canonical JSON of an alert body."""
-    return hashlib.sha256(canonical_json(dict(body))).hexdigest()
 
 
 def _ref(r: Ref) -> dict[str, str]:
@@ -139,12 +135,5 @@ def alerts_for(conflicts: tuple[Conflict, ...], filed: Ref, refiled: bool,
 def receipt_statement(alert: Alert, officer: str, at: datetime, audit_seq: int) -> dict[str, Any]:
     """The unsigned ``hotline.receipt.v1`` statement of ``alert`` acknowledged by ``officer``
     of the addressed party at ``at``, recorded as audit record ``audit_seq``."""
-    return {
-        "type": RECEIPT_TYPE,
-        "item": {"type": "alert", "id": alert.id, "content_hash": content_hash(alert.body)},
-        "party": alert.party,
-        "officer": officer,
-        "event": "acknowledged",
-        "at": format_rfc3339(at),
-        "audit_seq": audit_seq,
-    }
+    return receipt("alert", alert.id, content_hash(alert.body), alert.party, officer,
+                   "acknowledged", at, audit_seq)

@@ -10,6 +10,8 @@ Alerts (``alerts``) are inserted only when their deterministic id is new (a SELE
 given ids, then the missing rows), in the writing transaction; times are stored as fixed-width
 RFC 3339 text (microseconds), so ordering by ``(created_at, id)`` is time order.
 
+Messages and idempotent responses: see ``sql_relay``.
+
 Audit records (``audit_records``) are appended in the writing transaction: the append takes the
 engine's audit lock (PostgreSQL: a transaction-scoped advisory lock on one dedicated key;
 SQLite: none needed, writers are serialised), then ``seq = max(seq) + 1``. Holding that lock
@@ -23,7 +25,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
-from datetime import UTC, datetime
+from datetime import datetime
 from importlib import resources
 from typing import Any, Protocol
 
@@ -35,6 +37,9 @@ from hotline.adapters.codec import (
     declaration_from_json,
     declaration_to_json,
 )
+from hotline.adapters.storage.sql_relay import MessageRows
+from hotline.adapters.storage.sql_relay import stamp as _stamp
+from hotline.adapters.storage.sql_relay import unstamp as _unstamp
 from hotline.domain.errors import HotlineError, InvalidInput
 from hotline.domain.notice import Conflict, Declaration, Kind, Ref
 from hotline.domain.time import format_rfc3339, parse_rfc3339, to_micros
@@ -92,7 +97,7 @@ def split_statements(script: str) -> list[str]:
 _ENTITY_COLUMNS = "e.kind, e.id, e.version, e.updated_at, e.body"
 
 
-class SqlTx(StoreTx):
+class SqlTx(MessageRows, StoreTx):
     """One transaction on one connection, in the portable dialect."""
 
     def __init__(
@@ -409,15 +414,6 @@ class SqlTx(StoreTx):
 
 _ALERT_COLUMNS = ("id, party, kind, severity, subject_kind, subject_id, other_kind, other_id, "
                   "body, created_at, ack_at, ack_by, receipt")
-
-
-def _stamp(t: datetime) -> str:
-    """Fixed-width RFC 3339 UTC (microseconds), so that text order is time order."""
-    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def _unstamp(text: str | None) -> datetime | None:
-    return None if text is None else parse_rfc3339(text)
 
 
 def _alert(row: Row) -> Alert:
