@@ -703,6 +703,8 @@ def run_engine(engine: str, opts: Options, report: Callable[[dict[str, Any]], No
                           ttl_s=7 * 24 * 3600) for p in PARTIES}
         db_url = (f"sqlite:///{Path(store.path).resolve()}"  # type: ignore[attr-defined]
                   if engine == "sqlite" else store.dsn)  # type: ignore[attr-defined]
+        # The server imports src/ when it starts, possibly after src/ changed under a long run.
+        settings["server_source"] = source_state()
         with HttpServer(db_url, app_settings.data_dir) as base:
             for size in opts.sizes:
                 bench.run_size(size, base, tokens)
@@ -732,8 +734,12 @@ def source_state() -> dict[str, Any]:
                                   check=False).stdout.strip()
         except OSError:
             return ""
-    dirty = git("status", "--porcelain", "--", "src")
-    return {"commit": git("rev-parse", "HEAD"), "src_changes": dirty.splitlines()}
+    imported = Path(hotline.__file__).resolve().parent
+    changes: list[str] | str = git("status", "--porcelain", "--", "src").splitlines()
+    if imported != (Path.cwd() / "src" / "hotline").resolve():
+        changes = "n/a: hotline is imported from outside this checkout"
+    return {"commit": git("rev-parse", "HEAD"), "src_changes": changes,
+            "hotline_imported_from": str(imported)}
 
 
 def targets(results: Sequence[dict[str, Any]], sizes: Sequence[int]) -> list[dict[str, Any]]:
@@ -867,8 +873,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         except PostgresUnavailable as exc:
             log(f"[yellow]{engine} skipped: {exc}[/]")
             doc["engine_settings"][engine] = {"skipped": str(exc)}
+    warnings = [f"{e}: the HTTP server ran {v['server_source']}, the run started on "
+                f"{doc['source']}" for e, v in doc["engine_settings"].items()
+                if v.get("server_source", doc["source"]) != doc["source"]]
+    for w in warnings:
+        log(f"[yellow]warning[/] {w}")
     marks = targets(results, opts.sizes)
-    doc.update(targets=marks, failures=failures,
+    doc.update(targets=marks, failures=failures, warnings=warnings,
                finished_at=datetime.now(UTC).isoformat(timespec="seconds"))
     save()
     print_table(results, marks)
