@@ -21,6 +21,7 @@ from typing import Any, Protocol
 
 from hotline.domain.notice import Conflict, Declaration, Kind, Ref
 from hotline.relay.alerts import Alert
+from hotline.relay.events import Event
 from hotline.relay.messages import Message
 from hotline.strategic.cells import CellQuery
 
@@ -168,6 +169,28 @@ class StoreTx(Protocol):
 
     def party_known(self, party: str) -> bool:
         """Whether ``party`` has any audit record other than an authentication failure."""
+        ...
+
+    # -- per-party event streams
+    def append_event(self, party: str, kind: str, item_id: str, body: Mapping[str, Any],
+                     at: datetime) -> int:
+        """Append the next event of ``party``'s stream (taking the audit lock first, so seqs
+        are 1, 2, 3... without gaps, in commit order); return its seq."""
+        ...
+
+    def last_event_seq(self, party: str) -> int:
+        """The seq of ``party``'s last event (0: none yet)."""
+        ...
+
+    def events_for(self, party: str, *, after: int = 0, limit: int = 100,
+                   through: int | None = None, undelivered: bool = False) -> list[Event]:
+        """``party``'s events with ``after < seq (<= through)``, in seq order; only those
+        not yet confirmed delivered if ``undelivered``."""
+        ...
+
+    def deliver_event(self, party: str, seq: int, at: datetime, officer: str,
+                      receipt: Mapping[str, Any]) -> None:
+        """Record the confirmed delivery of one event (if not already) and its receipt."""
         ...
 
     # -- idempotent requests

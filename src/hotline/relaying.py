@@ -15,7 +15,17 @@ Sending a message stores it with its ``message.send`` audit record in one transa
 an idempotency key, the same transaction (under the audit lock, so retries are serialised)
 first looks the key up: the same request gets the stored response and creates nothing; a
 different request under the same key is refused (:class:`Unprocessable`). The response is
-stored in that transaction too.
+stored in that transaction too, and so is the event in the recipient's stream.
+
+Events (:class:`EventDesk`): each party reads its own stream (alerts raised and messages sent
+to it, seq 1, 2, 3...) after a cursor. Confirming delivery (``ack(through=N)``) is the
+party's client saying "I have everything up to N": under the audit lock, each of the party's
+events with seq <= N not yet confirmed gets, in seq order, one ``event.delivered`` audit
+record, a signed ``hotline.receipt.v1`` receipt of event ``delivered`` naming that record and
+the confirming officer, and its ``delivered_at``/``delivered_by``. At most
+:data:`MAX_ACK_EVENTS` events are confirmed per call. N must be 1..the party's last seq
+(anything else is refused and nothing changes); a repeated confirmation changes nothing and
+answers no new receipts (every receipt stays readable with the event itself).
 """
 
 from __future__ import annotations
@@ -32,6 +42,7 @@ from hotline.domain.errors import InvalidInput, NotFound, Unprocessable
 from hotline.ports import AuditEntry, Clock, LockScope, Store, StoredResponse, StoreTx
 from hotline.relay.alerts import Alert
 from hotline.relay.alerts import content_hash as alert_hash
+from hotline.relay.events import Event, delivery_statement, item_hash
 from hotline.relay.messages import (
     Message,
     MessageDraft,
@@ -45,6 +56,8 @@ from hotline.relay.receipts import receipt
 from hotline.service import Actor
 
 CREATED = 201
+#: The most events one delivery confirmation may cover (one audit record and receipt each).
+MAX_ACK_EVENTS = 1000
 
 
 def _check_limit(limit: int) -> None:
@@ -160,6 +173,7 @@ class MessageDesk(_Desk):
                             "content_hash": message_hash(message)},
             }))
             answer = message_json(message)
+            tx.append_event(message.recipient, "message", message.id, answer, now)
             if key is not None:
                 tx.store_response(actor.party, key, StoredResponse(
                     request_hash, CREATED, json.dumps(answer, separators=(",", ":"))), now)
@@ -186,3 +200,57 @@ class MessageDesk(_Desk):
                                  "only the recipient acknowledges a message; list yours with "
                                  "GET /v1/messages?box=in",
                                  load, lambda tx, *args: tx.ack_message(*args))
+
+
+@dataclass(frozen=True, slots=True)
+class Confirmed:
+    """The answer to a delivery confirmation: the receipts made by this call, in seq order."""
+
+    through: int
+    receipts: list[dict[str, Any]]
+
+
+class EventDesk(_Desk):
+    def list(self, actor: Actor, after: int = 0, limit: int = 100) -> list[Event]:
+        """The caller's party's events with seq > ``after``, in seq order."""
+        _check_limit(limit)
+        if after < 0:
+            raise InvalidInput(f"after {after} is negative",
+                               hint="pass 0 to start from the first event, else the seq of "
+                               "the last event you have", where="after")
+        with self.store.read() as tx:
+            return tx.events_for(actor.party, after=after, limit=limit)
+
+    def ack(self, actor: Actor, through: int) -> Confirmed:
+        """Confirm delivery of the caller's party's events up to ``through``."""
+        if isinstance(through, bool) or not isinstance(through, int) or through < 1:
+            raise InvalidInput(f"through {through!r} is not an event seq",
+                               hint="give the seq (an integer from 1) of the last event you "
+                               "received", where="through")
+        with self.store.write(LockScope()) as tx:
+            tx.lock_audit()  # serialises confirmations (and appends) until the commit
+            last = tx.last_event_seq(actor.party)
+            if through > last:
+                raise InvalidInput(
+                    f"through {through} is beyond your party's last event ({last})",
+                    hint="confirm only events you have received (GET /v1/events)",
+                    where="through")
+            pending = tx.events_for(actor.party, through=through, undelivered=True,
+                                    limit=MAX_ACK_EVENTS + 1)
+            if len(pending) > MAX_ACK_EVENTS:
+                raise InvalidInput(
+                    f"more than {MAX_ACK_EVENTS} unconfirmed events up to {through}",
+                    hint=f"confirm at most {MAX_ACK_EVENTS} at a time: through="
+                    f"{pending[MAX_ACK_EVENTS - 1].seq} first", where="through")
+            now = self.clock.now()
+            made = []
+            for e in pending:
+                seq = tx.append_audit(AuditEntry(
+                    now, actor.party, actor.officer, "event.delivered", None,
+                    {"event": {"seq": e.seq, "kind": e.kind, "item_id": e.item_id,
+                               "content_hash": item_hash(e.kind, e.body)}},
+                ))
+                signed = self.signer.sign(delivery_statement(e, actor.officer, now, seq))
+                tx.deliver_event(actor.party, e.seq, now, actor.officer, signed)
+                made.append(signed)
+            return Confirmed(through, made)

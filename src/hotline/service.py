@@ -8,8 +8,9 @@ otherwise only that the airspace is reserved (owner and volumes). Audit: every a
 and withdrawal appends one audit record (``notice.put``, ``zone.delete``...) in the same
 transaction, naming the subject, its content hash and the conflicts found. Each conflict
 found for the first time raises a ``conflict`` alert to both owners (and a late filing a
-``late_notice`` alert to the other owner), stored with one ``alert.create`` record each in the
-same transaction (:mod:`hotline.relay.alerts`).
+``late_notice`` alert to the other owner), stored with one ``alert.create`` record each and one
+event in the addressee's stream (:mod:`hotline.relay.events`) in the same transaction
+(:mod:`hotline.relay.alerts`).
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ from hotline.ports import (
     Store,
     StoreTx,
 )
-from hotline.relay.alerts import alerts_for
+from hotline.relay.alerts import alert_json, alerts_for
 from hotline.relay.alerts import content_hash as alert_content_hash
 from hotline.strategic.cells import coarse_lock_keys, covering, query_for
 from hotline.strategic.conflicts import overlaps
@@ -344,6 +345,7 @@ class HotlineService:
                 "cause": {"action": f"{d.kind.value}.put", "party": actor.party,
                           "kind": d.kind.value, "id": d.id, "version": d.version},
             }))
+            tx.append_event(alert.party, "alert", alert.id, alert_json(alert), now)
 
     @staticmethod
     def _check_write(

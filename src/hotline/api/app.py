@@ -22,10 +22,10 @@ from hotline.adapters.clock import OffsetClock, SystemClock
 from hotline.adapters.storage import open_store
 from hotline.adapters.tokens import TokenValidator, key_id, load_or_create_issuer_key
 from hotline.api import docs, errors, limits
-from hotline.api.routes import alerts, audit, declarations, messages, meta
+from hotline.api.routes import alerts, audit, declarations, events, messages, meta
 from hotline.auditing import AuditTrail
 from hotline.ports import Clock, Store
-from hotline.relaying import AlertDesk, MessageDesk
+from hotline.relaying import AlertDesk, EventDesk, MessageDesk
 from hotline.service import HotlineService
 from hotline.settings import Settings
 
@@ -78,6 +78,7 @@ def create_app(
     app.state.audit = AuditTrail(the_store, clock, signer)
     app.state.alerts = AlertDesk(the_store, clock, signer)
     app.state.messages = MessageDesk(the_store, clock, signer)
+    app.state.events = EventDesk(the_store, clock, signer)
     errors.install(app)
     docs.install(app)
     limits.install(app, settings.max_body_bytes)
@@ -86,4 +87,5 @@ def create_app(
     app.include_router(audit.router)
     app.include_router(alerts.router)
     app.include_router(messages.router)
+    app.include_router(events.router)
     return app

@@ -26,8 +26,8 @@ from hotline.domain.notice import Conflict, Ref
 from hotline.domain.time import format_rfc3339
 from hotline.relay.receipts import RECEIPT_TYPE, content_hash, receipt
 
-__all__ = ["RECEIPT_TYPE", "Alert", "AlertKind", "Severity", "alert_id", "alerts_for",
-           "content_hash", "receipt_statement"]
+__all__ = ["RECEIPT_TYPE", "Alert", "AlertKind", "Severity", "alert_id", "alert_json",
+           "alerts_for", "content_hash", "receipt_statement"]
 MAX_OVERLAPS_IN_BODY = 20
 
 
@@ -130,6 +130,22 @@ def alerts_for(conflicts: tuple[Conflict, ...], filed: Ref, refiled: bool,
                 seen.other, _body(AlertKind.LATE_NOTICE, seen, filed), now,
             ))
     return out
+
+
+def alert_json(a: Alert) -> dict[str, Any]:
+    """The alert as its addressee sees it (plain JSON): the API's and the event stream's."""
+    return {
+        "id": a.id,
+        "party": a.party,
+        "kind": a.kind.value,
+        "severity": a.severity.value,
+        "subject": {"kind": a.subject.kind.value, "id": a.subject.id},
+        "other": {"kind": a.other.kind.value, "id": a.other.id},
+        "body": a.body,
+        "created_at": format_rfc3339(a.created_at),
+        "ack": None if a.ack_at is None else {
+            "at": format_rfc3339(a.ack_at), "by": a.ack_by, "receipt": a.receipt},
+    }
 
 
 def receipt_statement(alert: Alert, officer: str, at: datetime, audit_seq: int) -> dict[str, Any]:

@@ -10,7 +10,7 @@ Alerts (``alerts``) are inserted only when their deterministic id is new (a SELE
 given ids, then the missing rows), in the writing transaction; times are stored as fixed-width
 RFC 3339 text (microseconds), so ordering by ``(created_at, id)`` is time order.
 
-Messages and idempotent responses: see ``sql_relay``.
+Messages and idempotent responses: see ``sql_relay``; per-party event streams: ``sql_events``.
 
 Audit records (``audit_records``) are appended in the writing transaction: the append takes the
 engine's audit lock (PostgreSQL: a transaction-scoped advisory lock on one dedicated key;
@@ -37,6 +37,7 @@ from hotline.adapters.codec import (
     declaration_from_json,
     declaration_to_json,
 )
+from hotline.adapters.storage.sql_events import EventRows
 from hotline.adapters.storage.sql_relay import MessageRows
 from hotline.adapters.storage.sql_relay import stamp as _stamp
 from hotline.adapters.storage.sql_relay import unstamp as _unstamp
@@ -97,7 +98,7 @@ def split_statements(script: str) -> list[str]:
 _ENTITY_COLUMNS = "e.kind, e.id, e.version, e.updated_at, e.body"
 
 
-class SqlTx(MessageRows, StoreTx):
+class SqlTx(MessageRows, EventRows, StoreTx):
     """One transaction on one connection, in the portable dialect."""
 
     def __init__(

@@ -9,14 +9,11 @@ Another party's alert is 404, exactly as one that does not exist.
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
 from hotline.api.auth import DECLARE, READ, requires
-from hotline.domain.time import format_rfc3339
-from hotline.relay.alerts import Alert
+from hotline.relay.alerts import alert_json
 from hotline.relaying import AlertDesk
 from hotline.service import Actor
 
@@ -26,21 +23,6 @@ router = APIRouter(prefix="/v1/alerts")
 async def desk(request: Request) -> AlertDesk:
     found: AlertDesk = request.app.state.alerts
     return found
-
-
-def alert_json(a: Alert) -> dict[str, Any]:
-    return {
-        "id": a.id,
-        "party": a.party,
-        "kind": a.kind.value,
-        "severity": a.severity.value,
-        "subject": {"kind": a.subject.kind.value, "id": a.subject.id},
-        "other": {"kind": a.other.kind.value, "id": a.other.id},
-        "body": a.body,
-        "created_at": format_rfc3339(a.created_at),
-        "ack": None if a.ack_at is None else {
-            "at": format_rfc3339(a.ack_at), "by": a.ack_by, "receipt": a.receipt},
-    }
 
 
 @router.get("", name="list_alerts")

@@ -1,0 +1,81 @@
+"""The portable SQL of per-party event streams, mixed into ``SqlTx``.
+
+Contract: ``events`` holds one row per (party, seq). :meth:`EventRows.append_event` first
+takes the audit lock (held to the commit; on SQLite writers are serialised anyway), then sets
+``seq`` to the party's previous max + 1, so each party's seqs are 1..n without gaps or
+duplicates, in commit order; the primary key refuses a duplicate should that ever fail.
+Bodies are JSON text; times fixed-width RFC 3339 text (microseconds).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from hotline.adapters.storage.sql_relay import stamp, unstamp
+from hotline.domain.time import parse_rfc3339
+from hotline.relay.events import Event
+
+Row = tuple[Any, ...]
+_COLUMNS = "party, seq, kind, item_id, body, created_at, delivered_at, delivered_by, receipt"
+
+
+def _event(row: Row) -> Event:
+    party, seq, kind, item_id, body, created, delivered_at, delivered_by, receipt = row
+    return Event(party=party, seq=int(seq), kind=kind, item_id=item_id, body=json.loads(body),
+                 created_at=parse_rfc3339(created), delivered_at=unstamp(delivered_at),
+                 delivered_by=delivered_by,
+                 receipt=None if receipt is None else json.loads(receipt))
+
+
+class EventRows:
+    """Needs the host transaction's ``_all``, ``_run`` and ``lock_audit``."""
+
+    def _all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        raise NotImplementedError
+
+    def _run(self, sql: str, params: Sequence[Any] = ()) -> None:
+        raise NotImplementedError
+
+    def lock_audit(self) -> int:
+        raise NotImplementedError
+
+    def last_event_seq(self, party: str) -> int:
+        row = self._all("SELECT MAX(seq) FROM events WHERE party = ?", (party,))[0]
+        return 0 if row[0] is None else int(row[0])
+
+    def append_event(self, party: str, kind: str, item_id: str, body: Mapping[str, Any],
+                     at: datetime) -> int:
+        self.lock_audit()  # serialises appends to every party's stream until the commit
+        seq = self.last_event_seq(party) + 1
+        self._run(
+            f"INSERT INTO events ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (party, seq, kind, item_id, json.dumps(body, separators=(",", ":")), stamp(at),
+             None, None, None),
+        )
+        return seq
+
+    def events_for(self, party: str, *, after: int = 0, limit: int = 100,
+                   through: int | None = None, undelivered: bool = False) -> list[Event]:
+        conds = ["party = ?", "seq > ?"]
+        params: list[Any] = [party, after]
+        if through is not None:
+            conds.append("seq <= ?")
+            params.append(through)
+        if undelivered:
+            conds.append("delivered_at IS NULL")
+        rows = self._all(
+            f"SELECT {_COLUMNS} FROM events WHERE {' AND '.join(conds)} ORDER BY seq LIMIT ?",
+            [*params, limit],
+        )
+        return [_event(r) for r in rows]
+
+    def deliver_event(self, party: str, seq: int, at: datetime, officer: str,
+                      receipt: Mapping[str, Any]) -> None:
+        self._run(
+            "UPDATE events SET delivered_at = ?, delivered_by = ?, receipt = ? "
+            "WHERE party = ? AND seq = ? AND delivered_at IS NULL",
+            (stamp(at), officer, json.dumps(receipt, separators=(",", ":")), party, seq),
+        )

@@ -1,0 +1,142 @@
+"""``/v1/events``: the caller's party's event stream — polling, server-sent events, and
+confirmation of delivery with signed receipts.
+
+Contract: an event is an alert raised or a message sent to the caller's party, numbered by a
+per-party gap-free ``seq`` (1, 2, 3...) kept in the database, so a cursor survives dropped
+connections and server restarts.
+
+- ``GET /v1/events?after=SEQ&limit=N`` (duty or admin): events with seq > SEQ (default 0), in
+  order; ``cursor`` is the seq to pass as ``after`` next time, ``next`` is that seq when the
+  page was full (more may wait) else null.
+- ``GET /v1/events`` with ``Accept: text/event-stream``, or ``GET /v1/events/stream``
+  (duty or admin): ``text/event-stream``; each event is
+  ``id: <seq>``, ``event: alert|message``, ``data: <the event's JSON>``. It starts after the
+  ``Last-Event-ID`` header (a browser's EventSource sends it on reconnecting), else after
+  ``?after=``, else from the first event. The store is polled every :data:`POLL_S`; a
+  comment line (``: keep-alive``) goes out after :data:`KEEPALIVE_S` without events; the
+  stream ends when the client disconnects. Writing an event to the socket does not count as
+  delivery.
+- ``POST /v1/events/ack`` ``{"through": SEQ}`` (duty only): confirms receipt of every event up
+  to SEQ; answers ``{"through", "receipts"}`` with one signed ``hotline.receipt.v1`` receipt
+  (event ``delivered``) per event this call confirmed. A repeat confirms nothing new and
+  answers no receipts; receipts stay in each event's ``delivery``. ``through`` outside
+  1..the party's last seq, or not an integer, is 400 and changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import AsyncIterator
+
+import anyio
+from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+from pydantic import Field, StrictInt
+
+from hotline.api.auth import DECLARE, READ, requires
+from hotline.api.schemas import Strict
+from hotline.domain.errors import InvalidInput
+from hotline.relay.events import Event, event_json
+from hotline.relaying import EventDesk
+from hotline.service import Actor
+
+router = APIRouter(prefix="/v1/events")
+
+#: How often a stream looks for new events in the store (seconds).
+POLL_S = 0.1
+#: How long a stream may stay silent before it sends a keep-alive comment (seconds).
+KEEPALIVE_S = 15.0
+_PAGE = 100
+
+
+class AckIn(Strict):
+    through: StrictInt = Field(description="the seq of the last event received")
+
+
+async def desk(request: Request) -> EventDesk:
+    found: EventDesk = request.app.state.events
+    return found
+
+
+@router.get("", name="list_events")
+def list_events(
+    request: Request,
+    actor: Actor = Depends(requires(READ)),
+    events: EventDesk = Depends(desk),
+    after: int = Query(0, ge=0, description="the seq of the last event already seen"),
+    limit: int = Query(100, ge=1, le=1000),
+    last_event_id: str | None = Header(None, description="resume after this seq (SSE)"),
+) -> Response:
+    """Poll (JSON), or, with ``Accept: text/event-stream``, the server-sent event stream:
+    DESIGN.md's ``GET /v1/events`` contract, so an ``EventSource`` can use this URL."""
+    if "text/event-stream" in request.headers.get("accept", ""):
+        return _streaming(request, events, actor, _start(last_event_id, after))
+    items = [event_json(e) for e in events.list(actor, after, limit)]
+    cursor = items[-1]["seq"] if items else after
+    return JSONResponse({"items": items, "cursor": cursor,
+                         "next": cursor if len(items) == limit else None})
+
+
+@router.post("/ack", name="ack_events")
+def ack_events(
+    body: AckIn, actor: Actor = Depends(requires(DECLARE)), events: EventDesk = Depends(desk)
+) -> JSONResponse:
+    done = events.ack(actor, body.through)
+    return JSONResponse({"through": done.through, "receipts": done.receipts})
+
+
+def _frame(e: Event) -> bytes:
+    data = json.dumps(event_json(e), separators=(",", ":"))
+    return f"id: {e.seq}\nevent: {e.kind}\ndata: {data}\n\n".encode()
+
+
+def _start(last_event_id: str | None, after: int | None) -> int:
+    if last_event_id is None or not last_event_id.strip():
+        return after or 0
+    text = last_event_id.strip()
+    if not text.isdigit() or len(text) > 18:
+        raise InvalidInput(f"Last-Event-ID {last_event_id!r} is not an event seq",
+                           hint="send the id of the last event received (a non-negative "
+                           "integer), or no header to start from the first event",
+                           where="header.Last-Event-ID")
+    return int(text)
+
+
+async def _stream(request: Request, events: EventDesk, actor: Actor,
+                  after: int) -> AsyncIterator[bytes]:
+    yield b"retry: 1000\n\n"
+    cursor = after
+    quiet_since = time.monotonic()
+    while not await request.is_disconnected():
+        page = await anyio.to_thread.run_sync(events.list, actor, cursor, _PAGE)
+        for e in page:
+            yield _frame(e)
+            cursor = e.seq
+        if page:
+            quiet_since = time.monotonic()
+        elif time.monotonic() - quiet_since >= KEEPALIVE_S:
+            yield b": keep-alive\n\n"
+            quiet_since = time.monotonic()
+        if len(page) < _PAGE:
+            await anyio.sleep(POLL_S)
+
+
+@router.get("/stream", name="stream_events", response_class=StreamingResponse)
+def stream_events(
+    request: Request,
+    actor: Actor = Depends(requires(READ)),
+    events: EventDesk = Depends(desk),
+    after: int | None = Query(None, ge=0, description="used when Last-Event-ID is absent"),
+    last_event_id: str | None = Header(None, description="resume after this seq"),
+) -> StreamingResponse:
+    return _streaming(request, events, actor, _start(last_event_id, after))
+
+
+def _streaming(
+    request: Request, events: EventDesk, actor: Actor, start: int
+) -> StreamingResponse:
+    return StreamingResponse(
+        _stream(request, events, actor, start), media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )

@@ -1,0 +1,68 @@
+"""A party's event stream: what it was sent (alerts, messages), numbered 1, 2, 3, ...
+
+Contract: pure code, no I/O and no clock. An :class:`Event` is one item raised to one party
+(``party``, the addressee), numbered by ``seq``: gap-free per party, from 1, in commit order
+(the store assigns it under the audit lock). ``body`` is the item's JSON as the party saw it
+when it was raised (:func:`hotline.relay.alerts.alert_json`,
+:func:`hotline.relay.messages.message_json`). ``delivered_at``/``delivered_by``/``receipt``
+are set once, when a client of the party *confirms* receipt — never because it was written to
+a socket. The delivery receipt is a ``hotline.receipt.v1`` statement of event ``delivered``
+over the item (type = the event's kind, id, and the same content hash an acknowledgment
+receipt names), to be signed by the caller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from hotline.domain.time import format_rfc3339
+from hotline.relay.receipts import content_hash, receipt
+
+KINDS = ("alert", "message")
+#: The members of a message's JSON its content hash covers (see ``relay.messages.content``).
+_MESSAGE_CONTENT = ("id", "from", "officer", "to", "body", "in_reply_to", "created_at")
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    party: str  # the addressee
+    seq: int
+    kind: str  # alert | message
+    item_id: str
+    body: Mapping[str, Any]
+    created_at: datetime
+    delivered_at: datetime | None = None
+    delivered_by: str | None = None
+    receipt: Mapping[str, Any] | None = None
+
+
+def item_hash(kind: str, body: Mapping[str, Any]) -> str:
+    """The item's content hash, as its acknowledgment receipt names it."""
+    if kind == "alert":
+        return content_hash(body["body"])
+    if kind == "message":
+        return content_hash({k: body[k] for k in _MESSAGE_CONTENT})
+    raise ValueError(f"unknown event kind {kind!r}")
+
+
+def event_json(e: Event) -> dict[str, Any]:
+    """The event as its party sees it (plain JSON): the polling answer and the SSE data."""
+    return {
+        "seq": e.seq,
+        "kind": e.kind,
+        "item_id": e.item_id,
+        "created_at": format_rfc3339(e.created_at),
+        "item": dict(e.body),
+        "delivery": None if e.delivered_at is None else {
+            "at": format_rfc3339(e.delivered_at), "by": e.delivered_by, "receipt": e.receipt},
+    }
+
+
+def delivery_statement(e: Event, officer: str, at: datetime, audit_seq: int) -> dict[str, Any]:
+    """The unsigned receipt: ``officer`` of ``e.party`` confirmed delivery of the item at
+    ``at``, recorded as audit record ``audit_seq``."""
+    return receipt(e.kind, e.item_id, item_hash(e.kind, e.body), e.party, officer,
+                   "delivered", at, audit_seq)
