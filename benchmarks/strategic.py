@@ -735,10 +735,10 @@ def source_state() -> dict[str, Any]:
         except OSError:
             return ""
     imported = Path(hotline.__file__).resolve().parent
-    changes: list[str] | str = git("status", "--porcelain", "--", "src").splitlines()
-    if imported != (Path.cwd() / "src" / "hotline").resolve():
-        changes = "n/a: hotline is imported from outside this checkout"
-    return {"commit": git("rev-parse", "HEAD"), "src_changes": changes,
+    if imported != (Path.cwd() / "src" / "hotline").resolve():  # e.g. a PYTHONPATH snapshot
+        return {"commit": None, "src_changes": None, "hotline_imported_from": str(imported)}
+    return {"commit": git("rev-parse", "HEAD"),
+            "src_changes": git("status", "--porcelain", "--", "src").splitlines(),
             "hotline_imported_from": str(imported)}
 
 
