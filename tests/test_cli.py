@@ -45,3 +45,5 @@ def test_demo_seeds_serves_and_answers(tmp_path: Path) -> None:
     for party in ("BLUE", "RED", "CIVIL"):
         assert f"{party}_TOKEN=ey" in done.stdout
     assert "check: GET blue-cap-north as red -> 200, conflicts=2" in done.stdout
+    assert "Alert log" in done.stdout
+    assert "red   URGENT  late_notice zone red-sam-site-3 x notice civil-medevac-1" in done.stdout

@@ -120,6 +120,12 @@ def run(args: argparse.Namespace) -> int:
     print("Demonstration data:")
     for line in lines:
         print("  " + line)
+    print("\nAlert log (what each party must acknowledge):")
+    for party in PARTIES:
+        for alert in app.state.alerts.list(Actor(party, f"{party}-duty"), limit=1000):
+            print(f"  {party:<5} {alert.severity.upper():<7} {alert.kind:<11} "
+                  f"{alert.subject.kind} {alert.subject.id} x {alert.other.kind} "
+                  f"{alert.other.id}")
     print(f"\nHotline API: {url}/v1   interactive docs: {url}/docs\n")
     for party, tok in tokens.items():
         print(f"{party.upper()}_TOKEN={tok}")
