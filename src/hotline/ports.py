@@ -23,6 +23,7 @@ from hotline.domain.notice import Conflict, Declaration, Kind, Ref
 from hotline.relay.alerts import Alert
 from hotline.relay.events import Event
 from hotline.relay.messages import Message
+from hotline.relay.webhooks import Webhook
 from hotline.strategic.cells import CellQuery
 
 
@@ -191,6 +192,30 @@ class StoreTx(Protocol):
     def deliver_event(self, party: str, seq: int, at: datetime, officer: str,
                       receipt: Mapping[str, Any]) -> None:
         """Record the confirmed delivery of one event (if not already) and its receipt."""
+        ...
+
+    # -- outbound webhooks
+    def get_webhook(self, party: str, id: str) -> Webhook | None: ...
+
+    def webhooks(self, party: str | None = None) -> list[Webhook]:
+        """``party``'s webhooks by id (None: every party's, by party and id)."""
+        ...
+
+    def put_webhook(self, w: Webhook) -> bool:
+        """Create ``w`` (True) or replace its url and secret, keeping its cursor and
+        clearing its retry state (False)."""
+        ...
+
+    def delete_webhook(self, party: str, id: str) -> None: ...
+
+    def advance_webhook(self, party: str, id: str, seq: int) -> None:
+        """Move the webhook's cursor from ``seq - 1`` to ``seq`` (else change nothing) and
+        clear its retry state."""
+        ...
+
+    def webhook_failed(self, party: str, id: str, seq: int, attempts: int,
+                       next_at: datetime, error: str) -> None:
+        """Record a failed attempt at event ``seq`` (if the cursor is still ``seq - 1``)."""
         ...
 
     # -- idempotent requests

@@ -26,6 +26,16 @@ the confirming officer, and its ``delivered_at``/``delivered_by``. At most
 :data:`MAX_ACK_EVENTS` events are confirmed per call. N must be 1..the party's last seq
 (anything else is refused and nothing changes); a repeated confirmation changes nothing and
 answers no new receipts (every receipt stays readable with the event itself).
+
+Webhooks (:class:`WebhookDesk`): a party (duty or admin) registers, reads and removes its own
+webhooks (another party's is not found); each write is audited (``webhook.put``/``.delete``,
+with the URL, never the secret). A new webhook starts before the party's first event, so it
+receives the whole stream. :meth:`WebhookDesk.due` lists, for each webhook, the next event
+after its cursor; :meth:`WebhookDesk.delivered` records a 2xx answer: under the audit lock,
+if the webhook still exists and its cursor is still just before the event, the event — unless
+already confirmed — gets the same audit record, receipt and ``delivered_at``/``by`` as a
+confirmation by officer ``webhook:<id>``, and the cursor moves on; otherwise nothing changes.
+:meth:`WebhookDesk.failed` records a failed attempt and when the next is due.
 """
 
 from __future__ import annotations
@@ -34,11 +44,12 @@ import json
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from hotline.audit.signing import Signer
 from hotline.domain.errors import InvalidInput, NotFound, Unprocessable
+from hotline.domain.notice import check_id
 from hotline.ports import AuditEntry, Clock, LockScope, Store, StoredResponse, StoreTx
 from hotline.relay.alerts import Alert
 from hotline.relay.alerts import content_hash as alert_hash
@@ -53,6 +64,7 @@ from hotline.relay.messages import (
     message_json,
 )
 from hotline.relay.receipts import receipt
+from hotline.relay.webhooks import Webhook, check_secret, check_url
 from hotline.service import Actor
 
 CREATED = 201
@@ -102,6 +114,20 @@ class _Desk:
                                               actor.officer, "acknowledged", now, seq))
             save(tx, id, now, actor.officer, signed)
             return signed
+
+
+    def _deliver(self, tx: StoreTx, e: Event, officer: str, now: datetime) -> dict[str, Any]:
+        """Record the confirmed delivery of ``e`` (not yet delivered) by ``officer``: audit
+        record, signed receipt, ``delivered_at``/``by``; return the receipt. Needs the audit
+        lock."""
+        seq = tx.append_audit(AuditEntry(
+            now, e.party, officer, "event.delivered", None,
+            {"event": {"seq": e.seq, "kind": e.kind, "item_id": e.item_id,
+                       "content_hash": item_hash(e.kind, e.body)}},
+        ))
+        signed = self.signer.sign(delivery_statement(e, officer, now, seq))
+        tx.deliver_event(e.party, e.seq, now, officer, signed)
+        return signed
 
 
 class AlertDesk(_Desk):
@@ -243,14 +269,94 @@ class EventDesk(_Desk):
                     hint=f"confirm at most {MAX_ACK_EVENTS} at a time: through="
                     f"{pending[MAX_ACK_EVENTS - 1].seq} first", where="through")
             now = self.clock.now()
-            made = []
-            for e in pending:
-                seq = tx.append_audit(AuditEntry(
-                    now, actor.party, actor.officer, "event.delivered", None,
-                    {"event": {"seq": e.seq, "kind": e.kind, "item_id": e.item_id,
-                               "content_hash": item_hash(e.kind, e.body)}},
-                ))
-                signed = self.signer.sign(delivery_statement(e, actor.officer, now, seq))
-                tx.deliver_event(actor.party, e.seq, now, actor.officer, signed)
-                made.append(signed)
-            return Confirmed(through, made)
+            return Confirmed(through, [self._deliver(tx, e, actor.officer, now)
+                                       for e in pending])
+
+
+@dataclass(frozen=True, slots=True)
+class Due:
+    """A webhook and the next event it has to deliver."""
+
+    webhook: Webhook
+    event: Event
+
+
+class WebhookDesk(_Desk):
+    def put(self, actor: Actor, id: str, url: str, secret: str) -> tuple[Webhook, bool]:
+        """Create or replace the caller's party's webhook ``id``; True if created."""
+        check_id(id, "webhook id")
+        check_url(url)
+        check_secret(secret)
+        with self.store.write(LockScope()) as tx:
+            tx.lock_audit()
+            now = self.clock.now()
+            created = tx.put_webhook(Webhook(actor.party, id, url, secret, now))
+            tx.append_audit(AuditEntry(now, actor.party, actor.officer, "webhook.put", None,
+                                       {"webhook": {"id": id, "url": url}}))
+            found = tx.get_webhook(actor.party, id)
+            assert found is not None
+            return found, created
+
+    def get(self, actor: Actor, id: str) -> Webhook:
+        with self.store.read() as tx:
+            found = tx.get_webhook(actor.party, id)
+        if found is None:
+            raise NotFound(f"webhook {id!r} does not exist",
+                           hint="list your party's webhooks with GET /v1/webhooks")
+        return found
+
+    def delete(self, actor: Actor, id: str) -> None:
+        with self.store.write(LockScope()) as tx:
+            tx.lock_audit()
+            found = tx.get_webhook(actor.party, id)
+            if found is None:
+                raise NotFound(f"webhook {id!r} does not exist",
+                               hint="list your party's webhooks with GET /v1/webhooks")
+            tx.delete_webhook(actor.party, id)
+            tx.append_audit(AuditEntry(self.clock.now(), actor.party, actor.officer,
+                                       "webhook.delete", None,
+                                       {"webhook": {"id": id, "url": found.url}}))
+
+    def due(self) -> list[Due]:
+        """Every webhook that has an event to deliver, with that event (the next after its
+        cursor)."""
+        out = []
+        with self.store.read() as tx:
+            for w in tx.webhooks():
+                nxt = tx.events_for(w.party, after=w.cursor, limit=1)
+                if nxt:
+                    out.append(Due(w, nxt[0]))
+        return out
+
+    def next(self, party: str, id: str) -> Due | None:
+        """The webhook's next event to deliver, if it has one."""
+        with self.store.read() as tx:
+            w = tx.get_webhook(party, id)
+            nxt = [] if w is None else tx.events_for(party, after=w.cursor, limit=1)
+        return Due(w, nxt[0]) if w is not None and nxt else None
+
+    def delivered(self, due: Due) -> dict[str, Any] | None:
+        """Record that the webhook answered 2xx for the event; return the receipt this made
+        (None if the event had been confirmed already, or the webhook changed meanwhile)."""
+        w, e = due.webhook, due.event
+        with self.store.write(LockScope()) as tx:
+            tx.lock_audit()  # serialises with confirmations and other deliverers
+            current = tx.get_webhook(w.party, w.id)
+            if current is None or current.cursor != e.seq - 1:
+                return None
+            (event,) = tx.events_for(w.party, after=e.seq - 1, through=e.seq, limit=1)
+            made = None
+            if event.delivered_at is None:
+                made = self._deliver(tx, event, f"webhook:{w.id}", self.clock.now())
+            tx.advance_webhook(w.party, w.id, e.seq)
+            return made
+
+    def failed(self, due: Due, attempts: int, retry_in_s: float, error: str) -> None:
+        """Record failed attempt number ``attempts`` and when the next one is due."""
+        with self.store.write(LockScope()) as tx:
+            tx.webhook_failed(due.webhook.party, due.webhook.id, due.event.seq, attempts,
+                              self.clock.now() + timedelta(seconds=retry_in_s), error)
+
+    def list(self, actor: Actor) -> list[Webhook]:
+        with self.store.read() as tx:
+            return tx.webhooks(actor.party)

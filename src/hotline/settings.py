@@ -53,6 +53,12 @@ class Settings(BaseSettings):
     max_volumes: int = 100
     max_body_bytes: int = 8 * 1024 * 1024
 
+    # Outbound webhooks
+    webhook_poll_s: float = Field(0.2, gt=0, description="how often to look for events")
+    webhook_timeout_s: float = Field(5.0, gt=0, description="per delivery request")
+    webhook_backoff_s: float = Field(0.5, gt=0, description="first retry delay (doubles)")
+    webhook_backoff_max_s: float = Field(60.0, gt=0, description="longest retry delay")
+
     @field_validator("lead_time_pairs")
     @classmethod
     def _pairs(cls, value: dict[str, float]) -> dict[str, float]:

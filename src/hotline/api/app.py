@@ -3,6 +3,8 @@
 Contract: nothing global; everything the routes need hangs off ``app.state``. Tests and the
 demo pass their own clock or store; production passes neither. ``/v1/keys`` publishes the dev
 token issuer's RSA key (if any) and the Ed25519 key that signs audit tree heads and receipts.
+The lifespan runs the webhook deliverer (``adapters.webhooks``) while the app serves and
+stops it before closing the store.
 """
 
 from __future__ import annotations
@@ -21,11 +23,12 @@ from hotline.adapters.audit_key import load_or_create_audit_signer
 from hotline.adapters.clock import OffsetClock, SystemClock
 from hotline.adapters.storage import open_store
 from hotline.adapters.tokens import TokenValidator, key_id, load_or_create_issuer_key
+from hotline.adapters.webhooks import Deliverer, DeliveryConfig
 from hotline.api import docs, errors, limits
-from hotline.api.routes import alerts, audit, declarations, events, messages, meta
+from hotline.api.routes import alerts, audit, declarations, events, messages, meta, webhooks
 from hotline.auditing import AuditTrail
 from hotline.ports import Clock, Store
-from hotline.relaying import AlertDesk, EventDesk, MessageDesk
+from hotline.relaying import AlertDesk, EventDesk, MessageDesk, WebhookDesk
 from hotline.service import HotlineService
 from hotline.settings import Settings
 
@@ -55,10 +58,15 @@ def create_app(
     the_store: Store = store if store is not None else open_store(settings.db_url)
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        yield
-        if owns_store:
-            the_store.close()
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        deliverer: Deliverer = app.state.deliverer
+        deliverer.start()
+        try:
+            yield
+        finally:
+            deliverer.stop()
+            if owns_store:
+                the_store.close()
 
     app = FastAPI(
         title="Hotline",
@@ -79,6 +87,10 @@ def create_app(
     app.state.alerts = AlertDesk(the_store, clock, signer)
     app.state.messages = MessageDesk(the_store, clock, signer)
     app.state.events = EventDesk(the_store, clock, signer)
+    app.state.webhooks = WebhookDesk(the_store, clock, signer)
+    app.state.deliverer = Deliverer(app.state.webhooks, clock, DeliveryConfig(
+        poll_s=settings.webhook_poll_s, timeout_s=settings.webhook_timeout_s,
+        backoff_s=settings.webhook_backoff_s, backoff_max_s=settings.webhook_backoff_max_s))
     errors.install(app)
     docs.install(app)
     limits.install(app, settings.max_body_bytes)
@@ -88,4 +100,5 @@ def create_app(
     app.include_router(alerts.router)
     app.include_router(messages.router)
     app.include_router(events.router)
+    app.include_router(webhooks.router)
     return app

@@ -10,7 +10,8 @@ Alerts (``alerts``) are inserted only when their deterministic id is new (a SELE
 given ids, then the missing rows), in the writing transaction; times are stored as fixed-width
 RFC 3339 text (microseconds), so ordering by ``(created_at, id)`` is time order.
 
-Messages and idempotent responses: see ``sql_relay``; per-party event streams: ``sql_events``.
+Messages and idempotent responses: see ``sql_relay``; per-party event streams: ``sql_events``;
+webhooks and their delivery state: ``sql_webhooks``.
 
 Audit records (``audit_records``) are appended in the writing transaction: the append takes the
 engine's audit lock (PostgreSQL: a transaction-scoped advisory lock on one dedicated key;
@@ -41,6 +42,7 @@ from hotline.adapters.storage.sql_events import EventRows
 from hotline.adapters.storage.sql_relay import MessageRows
 from hotline.adapters.storage.sql_relay import stamp as _stamp
 from hotline.adapters.storage.sql_relay import unstamp as _unstamp
+from hotline.adapters.storage.sql_webhooks import WebhookRows
 from hotline.domain.errors import HotlineError, InvalidInput
 from hotline.domain.notice import Conflict, Declaration, Kind, Ref
 from hotline.domain.time import format_rfc3339, parse_rfc3339, to_micros
@@ -98,7 +100,7 @@ def split_statements(script: str) -> list[str]:
 _ENTITY_COLUMNS = "e.kind, e.id, e.version, e.updated_at, e.body"
 
 
-class SqlTx(MessageRows, EventRows, StoreTx):
+class SqlTx(MessageRows, EventRows, WebhookRows, StoreTx):
     """One transaction on one connection, in the portable dialect."""
 
     def __init__(
