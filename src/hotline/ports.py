@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from hotline.domain.notice import Conflict, Declaration, Kind, Ref
-from hotline.relay.alerts import Alert
+from hotline.relay.alerts import Alert, Severity
 from hotline.relay.events import Event
 from hotline.relay.messages import Message
 from hotline.relay.webhooks import Webhook
@@ -154,6 +154,24 @@ class StoreTx(Protocol):
         ...
 
     # -- messages
+    def due_alerts(self, now: datetime, limit: int = 1000) -> list[Alert]:
+        """Alerts neither acknowledged nor recorded unacknowledged whose ack deadline is at
+        or before ``now``, by deadline."""
+        ...
+
+    def escalate_alert(self, id: str, severity: Severity, level: int, at: datetime) -> None:
+        ...
+
+    def unack_alert(self, id: str, at: datetime) -> None: ...
+
+    def due_messages(self, now: datetime, limit: int = 1000) -> list[Message]:
+        """Like :meth:`due_alerts`, for messages."""
+        ...
+
+    def escalate_message(self, id: str, level: int, at: datetime) -> None: ...
+
+    def unack_message(self, id: str, at: datetime) -> None: ...
+
     def add_message(self, m: Message) -> None: ...
 
     def get_message(self, id: str) -> Message | None: ...

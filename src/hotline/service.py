@@ -47,6 +47,7 @@ from hotline.ports import (
 )
 from hotline.relay.alerts import alert_json, alerts_for
 from hotline.relay.alerts import content_hash as alert_content_hash
+from hotline.relay.escalation import AckPolicy
 from hotline.strategic.cells import coarse_lock_keys, covering, query_for
 from hotline.strategic.conflicts import overlaps
 from hotline.strategic.exact import footprint_area_bound_m2, footprint_area_m2
@@ -75,6 +76,7 @@ class ServiceConfig:
     separation: SeparationPolicy = field(default_factory=SeparationPolicy)
     lead_time: LeadTimePolicy = field(default_factory=LeadTimePolicy)
     limits: Limits = field(default_factory=Limits)
+    ack: AckPolicy = field(default_factory=AckPolicy)
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,7 +325,8 @@ class HotlineService:
                                     "owner": c.other.owner} for c in conflicts]},
                 ))
                 if conflicts:
-                    self._raise_alerts(tx, actor, declaration, conflicts, refiled, now)
+                    self._raise_alerts(tx, actor, declaration, conflicts, refiled, now,
+                                       self.config.ack)
                 return PutResult(declaration, conflicts, created=existing is None)
         raise ConflictError(
             f"{kind.value} {id!r} kept changing while we tried to write it",
@@ -332,12 +335,15 @@ class HotlineService:
 
     @staticmethod
     def _raise_alerts(tx: StoreTx, actor: Actor, d: Declaration,
-                      conflicts: tuple[Conflict, ...], refiled: bool, now: datetime) -> None:
+                      conflicts: tuple[Conflict, ...], refiled: bool, now: datetime,
+                      ack: AckPolicy) -> None:
         """Store the alerts these conflicts raise that were not raised before (ids are
         deterministic per pair), each with its ``alert.create`` audit record, addressed to
         (and readable in full by) the alerted party."""
         me = Ref(d.kind, d.id, d.owner)
-        for alert in tx.add_alerts(alerts_for(conflicts, me, refiled, now)):
+        raised = [replace(a, deadline_at=ack.first_deadline(a.severity.value, a.created_at))
+                  for a in alerts_for(conflicts, me, refiled, now)]
+        for alert in tx.add_alerts(raised):
             tx.append_audit(AuditEntry(now, alert.party, SYSTEM_OFFICER, "alert.create", None, {
                 "alert": {"id": alert.id, "kind": alert.kind.value,
                           "severity": alert.severity.value,

@@ -14,6 +14,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from hotline.domain.units import FT
+from hotline.relay.escalation import AckPolicy
 from hotline.service import Limits, ServiceConfig
 from hotline.strategic.policy import LeadTimePolicy, SeparationPolicy
 
@@ -59,6 +60,17 @@ class Settings(BaseSettings):
     webhook_backoff_s: float = Field(0.5, gt=0, description="first retry delay (doubles)")
     webhook_backoff_max_s: float = Field(60.0, gt=0, description="longest retry delay")
 
+    # Ack deadlines and escalation
+    ack_deadline_urgent_s: float = Field(120.0, gt=0, description="ack deadline, urgent alerts")
+    ack_deadline_warning_s: float = Field(900.0, gt=0,
+                                          description="ack deadline, warning alerts")
+    ack_deadline_message_s: float = Field(600.0, gt=0, description="ack deadline, messages")
+    unacked_after_s: float | None = Field(
+        None, gt=0, description="from the ack deadline until an item is recorded "
+        "unacknowledged; unset: the ack deadline's own length again (2x from creation)")
+    escalation_poll_s: float = Field(0.5, gt=0, description="how often to look for overdue "
+                                     "items")
+
     @field_validator("lead_time_pairs")
     @classmethod
     def _pairs(cls, value: dict[str, float]) -> dict[str, float]:
@@ -84,4 +96,9 @@ class Settings(BaseSettings):
             ),
             lead_time=LeadTimePolicy(self.lead_time_min_s, pairs),
             limits=Limits(max_volumes=self.max_volumes, max_area_m2=self.max_area_km2 * 1e6),
+            ack=self.ack_policy(),
         )
+
+    def ack_policy(self) -> AckPolicy:
+        return AckPolicy(self.ack_deadline_urgent_s, self.ack_deadline_warning_s,
+                         self.ack_deadline_message_s, self.unacked_after_s)

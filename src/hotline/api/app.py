@@ -3,8 +3,8 @@
 Contract: nothing global; everything the routes need hangs off ``app.state``. Tests and the
 demo pass their own clock or store; production passes neither. ``/v1/keys`` publishes the dev
 token issuer's RSA key (if any) and the Ed25519 key that signs audit tree heads and receipts.
-The lifespan runs the webhook deliverer (``adapters.webhooks``) while the app serves and
-stops it before closing the store.
+The lifespan runs the webhook deliverer (``adapters.webhooks``) and the escalator
+(``adapters.escalation``) while the app serves and stops them before closing the store.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from fastapi import FastAPI
 from hotline import __version__
 from hotline.adapters.audit_key import load_or_create_audit_signer
 from hotline.adapters.clock import OffsetClock, SystemClock
+from hotline.adapters.escalation import Escalator
 from hotline.adapters.storage import open_store
 from hotline.adapters.tokens import TokenValidator, key_id, load_or_create_issuer_key
 from hotline.adapters.webhooks import Deliverer, DeliveryConfig
@@ -28,7 +29,7 @@ from hotline.api import docs, errors, limits
 from hotline.api.routes import alerts, audit, declarations, events, messages, meta, webhooks
 from hotline.auditing import AuditTrail
 from hotline.ports import Clock, Store
-from hotline.relaying import AlertDesk, EventDesk, MessageDesk, WebhookDesk
+from hotline.relaying import AlertDesk, EscalationDesk, EventDesk, MessageDesk, WebhookDesk
 from hotline.service import HotlineService
 from hotline.settings import Settings
 
@@ -60,10 +61,13 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         deliverer: Deliverer = app.state.deliverer
+        escalator: Escalator = app.state.escalator
         deliverer.start()
+        escalator.start()
         try:
             yield
         finally:
+            escalator.stop()
             deliverer.stop()
             if owns_store:
                 the_store.close()
@@ -84,8 +88,11 @@ def create_app(
     app.state.service = HotlineService(the_store, clock, settings.to_service_config())
     signer = load_or_create_audit_signer(settings.data_dir)
     app.state.audit = AuditTrail(the_store, clock, signer)
-    app.state.alerts = AlertDesk(the_store, clock, signer)
-    app.state.messages = MessageDesk(the_store, clock, signer)
+    ack = settings.ack_policy()
+    app.state.alerts = AlertDesk(the_store, clock, signer, ack)
+    app.state.messages = MessageDesk(the_store, clock, signer, ack)
+    app.state.escalation = EscalationDesk(the_store, clock, signer, ack)
+    app.state.escalator = Escalator(app.state.escalation, settings.escalation_poll_s)
     app.state.events = EventDesk(the_store, clock, signer)
     app.state.webhooks = WebhookDesk(the_store, clock, signer)
     app.state.deliverer = Deliverer(app.state.webhooks, clock, DeliveryConfig(

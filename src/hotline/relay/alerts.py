@@ -54,6 +54,10 @@ class Alert:
     ack_at: datetime | None = None
     ack_by: str | None = None
     receipt: Mapping[str, Any] | None = None  # the signed receipt, once acknowledged
+    deadline_at: datetime | None = None  # the ack deadline (None: none)
+    escalated_at: datetime | None = None
+    escalation_level: int = 0
+    unacked_at: datetime | None = None  # recorded unacknowledged after the second deadline
 
 
 def alert_id(addressee: str, kind: AlertKind, a: Ref, b: Ref) -> str:
@@ -145,7 +149,18 @@ def alert_json(a: Alert) -> dict[str, Any]:
         "created_at": format_rfc3339(a.created_at),
         "ack": None if a.ack_at is None else {
             "at": format_rfc3339(a.ack_at), "by": a.ack_by, "receipt": a.receipt},
+        **escalation_json(a.deadline_at, a.escalated_at, a.escalation_level, a.unacked_at),
     }
+
+
+def escalation_json(deadline_at: datetime | None, escalated_at: datetime | None, level: int,
+                    unacked_at: datetime | None) -> dict[str, Any]:
+    """An item's ack deadline and escalation state (plain JSON)."""
+    def t(x: datetime | None) -> str | None:
+        return None if x is None else format_rfc3339(x)
+
+    return {"deadline_at": t(deadline_at), "escalated_at": t(escalated_at),
+            "escalation_level": level, "unacked_at": t(unacked_at)}
 
 
 def receipt_statement(alert: Alert, officer: str, at: datetime, audit_seq: int) -> dict[str, Any]:

@@ -8,7 +8,9 @@ when it was raised (:func:`hotline.relay.alerts.alert_json`,
 are set once, when a client of the party *confirms* receipt — never because it was written to
 a socket. The delivery receipt is a ``hotline.receipt.v1`` statement of event ``delivered``
 over the item (type = the event's kind, id, and the same content hash an acknowledgment
-receipt names), to be signed by the caller.
+receipt names), to be signed by the caller. ``escalation``/``unacknowledged`` events wrap the
+item (``{"type": "alert"|"message", "step", "item": <its JSON>}``); their receipts name the
+wrapped item (type ``alert``/``message``).
 """
 
 from __future__ import annotations
@@ -21,7 +23,10 @@ from typing import Any
 from hotline.domain.time import format_rfc3339
 from hotline.relay.receipts import content_hash, receipt
 
-KINDS = ("alert", "message")
+KINDS = ("alert", "message", "escalation", "unacknowledged")
+#: Kinds whose body is ``{"type": "alert"|"message", "item": <the item's JSON>, ...}``: an
+#: item escalated or recorded unacknowledged, sent to its addressee and to its originator.
+WRAPPED = ("escalation", "unacknowledged")
 #: The members of a message's JSON its content hash covers (see ``relay.messages.content``).
 _MESSAGE_CONTENT = ("id", "from", "officer", "to", "body", "in_reply_to", "created_at")
 
@@ -41,6 +46,8 @@ class Event:
 
 def item_hash(kind: str, body: Mapping[str, Any]) -> str:
     """The item's content hash, as its acknowledgment receipt names it."""
+    if kind in WRAPPED:
+        return item_hash(str(body["type"]), body["item"])
     if kind == "alert":
         return content_hash(body["body"])
     if kind == "message":
@@ -64,5 +71,6 @@ def event_json(e: Event) -> dict[str, Any]:
 def delivery_statement(e: Event, officer: str, at: datetime, audit_seq: int) -> dict[str, Any]:
     """The unsigned receipt: ``officer`` of ``e.party`` confirmed delivery of the item at
     ``at``, recorded as audit record ``audit_seq``."""
-    return receipt(e.kind, e.item_id, item_hash(e.kind, e.body), e.party, officer,
+    item_type = str(e.body["type"]) if e.kind in WRAPPED else e.kind
+    return receipt(item_type, e.item_id, item_hash(e.kind, e.body), e.party, officer,
                    "delivered", at, audit_seq)

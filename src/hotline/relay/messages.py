@@ -22,6 +22,7 @@ from hotline.audit.canonical import canonical_json
 from hotline.domain.errors import InvalidInput, TooLarge
 from hotline.domain.notice import check_party
 from hotline.domain.time import format_rfc3339
+from hotline.relay.alerts import escalation_json
 from hotline.relay.receipts import content_hash
 from hotline.relay.templates import get_template, validate_fields
 
@@ -55,6 +56,10 @@ class Message:
     ack_at: datetime | None = None
     ack_by: str | None = None
     receipt: Mapping[str, Any] | None = None
+    deadline_at: datetime | None = None  # the ack deadline (None: none)
+    escalated_at: datetime | None = None
+    escalation_level: int = 0
+    unacked_at: datetime | None = None  # recorded unacknowledged after the second deadline
 
 
 def check_body(sender: str, draft: MessageDraft) -> dict[str, Any]:
@@ -120,4 +125,6 @@ def message_json(m: Message) -> dict[str, Any]:
     """The message as either party sees it (plain JSON)."""
     return {**content(m), "template": m.template, "content_hash": message_hash(m),
             "ack": None if m.ack_at is None else {
-                "at": format_rfc3339(m.ack_at), "by": m.ack_by, "receipt": m.receipt}}
+                "at": format_rfc3339(m.ack_at), "by": m.ack_by, "receipt": m.receipt},
+            **escalation_json(m.deadline_at, m.escalated_at, m.escalation_level,
+                              m.unacked_at)}

@@ -308,11 +308,13 @@ class SqlTx(MessageRows, EventRows, WebhookRows, StoreTx):
             self._cur.executemany(
                 self._sql(
                     "INSERT INTO alerts (id, party, kind, severity, subject_kind, subject_id, "
-                    "other_kind, other_id, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                    "other_kind, other_id, body, created_at, deadline_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 ),
                 [(a.id, a.party, a.kind.value, a.severity.value, a.subject.kind.value,
                   a.subject.id, a.other.kind.value, a.other.id,
-                  json.dumps(a.body, separators=(",", ":")), _stamp(a.created_at))
+                  json.dumps(a.body, separators=(",", ":")), _stamp(a.created_at),
+                  None if a.deadline_at is None else _stamp(a.deadline_at))
                  for a in new],
             )
         return new
@@ -349,6 +351,23 @@ class SqlTx(MessageRows, EventRows, WebhookRows, StoreTx):
             "AND ack_at IS NULL",
             (_stamp(at), officer, json.dumps(receipt, separators=(",", ":")), id),
         )
+
+    def due_alerts(self, now: datetime, limit: int = 1000) -> list[Alert]:
+        rows = self._all(
+            f"SELECT {_ALERT_COLUMNS} FROM alerts WHERE deadline_at IS NOT NULL "
+            "AND deadline_at <= ? AND ack_at IS NULL AND unacked_at IS NULL "
+            "ORDER BY deadline_at, id LIMIT ?", (_stamp(now), limit))
+        return [_alert(r) for r in rows]
+
+    def escalate_alert(self, id: str, severity: Severity, level: int, at: datetime) -> None:
+        self._run(
+            "UPDATE alerts SET severity = ?, escalation_level = ?, escalated_at = ? "
+            "WHERE id = ? AND ack_at IS NULL AND unacked_at IS NULL",
+            (severity.value, level, _stamp(at), id))
+
+    def unack_alert(self, id: str, at: datetime) -> None:
+        self._run("UPDATE alerts SET unacked_at = ? WHERE id = ? AND ack_at IS NULL "
+                  "AND unacked_at IS NULL", (_stamp(at), id))
 
     # -- audit log
     def lock_audit(self) -> int:
@@ -416,12 +435,13 @@ class SqlTx(MessageRows, EventRows, WebhookRows, StoreTx):
 
 
 _ALERT_COLUMNS = ("id, party, kind, severity, subject_kind, subject_id, other_kind, other_id, "
-                  "body, created_at, ack_at, ack_by, receipt")
+                  "body, created_at, ack_at, ack_by, receipt, deadline_at, escalated_at, "
+                  "escalation_level, unacked_at")
 
 
 def _alert(row: Row) -> Alert:
     (id_, party, kind, severity, s_kind, s_id, o_kind, o_id, body, created, ack_at, ack_by,
-     receipt) = row
+     receipt, deadline_at, escalated_at, level, unacked_at) = row
     parsed = json.loads(body)
     created_at = parse_rfc3339(created)
     return Alert(
@@ -430,6 +450,8 @@ def _alert(row: Row) -> Alert:
         other=Ref(Kind(o_kind), o_id, str(parsed.get("with", {}).get("owner", ""))),
         body=parsed, created_at=created_at, ack_at=_unstamp(ack_at), ack_by=ack_by,
         receipt=None if receipt is None else json.loads(receipt),
+        deadline_at=_unstamp(deadline_at), escalated_at=_unstamp(escalated_at),
+        escalation_level=int(level), unacked_at=_unstamp(unacked_at),
     )
 
 

@@ -21,7 +21,8 @@ from hotline.relay.messages import Message
 Row = tuple[Any, ...]
 _BOX_COLUMN = {"in": "recipient", "out": "sender"}
 _MESSAGE_COLUMNS = ("id, sender, officer, recipient, template, body, in_reply_to, created_at, "
-                    "ack_at, ack_by, receipt")
+                    "ack_at, ack_by, receipt, deadline_at, escalated_at, escalation_level, "
+                    "unacked_at")
 
 
 def stamp(t: datetime) -> str:
@@ -35,11 +36,13 @@ def unstamp(text: str | None) -> datetime | None:
 
 def _message(row: Row) -> Message:
     (id_, sender, officer, recipient, template, body, reply, created, ack_at, ack_by,
-     receipt) = row
+     receipt, deadline_at, escalated_at, level, unacked_at) = row
     return Message(id=id_, sender=sender, officer=officer, recipient=recipient,
                    body=json.loads(body), created_at=parse_rfc3339(created), template=template,
                    in_reply_to=reply, ack_at=unstamp(ack_at), ack_by=ack_by,
-                   receipt=None if receipt is None else json.loads(receipt))
+                   receipt=None if receipt is None else json.loads(receipt),
+                   deadline_at=unstamp(deadline_at), escalated_at=unstamp(escalated_at),
+                   escalation_level=int(level), unacked_at=unstamp(unacked_at))
 
 
 class MessageRows:
@@ -53,10 +56,12 @@ class MessageRows:
 
     def add_message(self, m: Message) -> None:
         self._run(
-            f"INSERT INTO messages ({_MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO messages ({_MESSAGE_COLUMNS}) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (m.id, m.sender, m.officer, m.recipient, m.template,
              json.dumps(m.body, separators=(",", ":")), m.in_reply_to, stamp(m.created_at),
-             None, None, None),
+             None, None, None, None if m.deadline_at is None else stamp(m.deadline_at), None,
+             0, None),
         )
 
     def get_message(self, id: str) -> Message | None:
@@ -92,6 +97,22 @@ class MessageRows:
             "AND ack_at IS NULL",
             (stamp(at), officer, json.dumps(receipt, separators=(",", ":")), id),
         )
+
+    def due_messages(self, now: datetime, limit: int = 1000) -> list[Message]:
+        rows = self._all(
+            f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE deadline_at IS NOT NULL "
+            "AND deadline_at <= ? AND ack_at IS NULL AND unacked_at IS NULL "
+            "ORDER BY deadline_at, id LIMIT ?", (stamp(now), limit))
+        return [_message(r) for r in rows]
+
+    def escalate_message(self, id: str, level: int, at: datetime) -> None:
+        self._run(
+            "UPDATE messages SET escalation_level = ?, escalated_at = ? "
+            "WHERE id = ? AND ack_at IS NULL AND unacked_at IS NULL", (level, stamp(at), id))
+
+    def unack_message(self, id: str, at: datetime) -> None:
+        self._run("UPDATE messages SET unacked_at = ? WHERE id = ? AND ack_at IS NULL "
+                  "AND unacked_at IS NULL", (stamp(at), id))
 
     def party_known(self, party: str) -> bool:
         return bool(self._all(

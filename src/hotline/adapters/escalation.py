@@ -1,0 +1,45 @@
+"""The escalator: a background thread escalating items left unacknowledged.
+
+Contract: one daemon thread (:meth:`Escalator.start`, :meth:`Escalator.stop`; stop waits for
+it). Every ``poll_s`` seconds of real time it runs :meth:`EscalationDesk.run_once`, which
+reads ``now`` from the injected clock. Unexpected errors are logged and retried on the next
+round.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from hotline.relaying import EscalationDesk
+
+log = logging.getLogger(__name__)
+
+
+class Escalator:
+    def __init__(self, desk: EscalationDesk, poll_s: float = 0.5) -> None:
+        self._desk = desk
+        self._poll_s = poll_s
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._run, name="hotline-escalator",
+                                            daemon=True)
+            self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self._desk.run_once()
+            except Exception:  # keep escalating whatever went wrong this round
+                log.exception("escalation round failed")
+            self._stop.wait(self._poll_s)
