@@ -43,6 +43,7 @@ import argparse
 import asyncio
 import cProfile
 import functools
+import inspect
 import json
 import math
 import os
@@ -247,6 +248,8 @@ class Ticker:
 
 
 #: Where a service-layer write spends its time (``--breakdown``): label -> (owner, attribute).
+#: Each phase counts its own time only (a phase inside another is subtracted from the outer).
+#: Phases the measured code does not have are skipped.
 PHASES: dict[str, tuple[Any, str]] = {
     "input checks (service._check_volumes)": (HotlineService, "_check_volumes"),
     "coverings + cell queries (service._queries)": (HotlineService, "_queries"),
@@ -256,7 +259,11 @@ PHASES: dict[str, tuple[Any, str]] = {
     "exact checks (strategic.conflicts.overlaps)": (hotline.service, "overlaps"),
     "store rows + JSON (SqlTx.put)": (SqlTx, "put"),
     "conflict rows + JSON (SqlTx.replace_conflicts)": (SqlTx, "replace_conflicts"),
+    "alerts: build (service._raise_alerts)": (HotlineService, "_raise_alerts"),
+    "alert rows (SqlTx.add_alerts)": (SqlTx, "add_alerts"),
+    "audit records (SqlTx.append_audit)": (SqlTx, "append_audit"),
 }
+REST = "rest: BEGIN/COMMIT (fsync), locks, glue"
 
 
 class PhaseTimer:
@@ -264,7 +271,8 @@ class PhaseTimer:
 
     def __init__(self) -> None:
         self.on = False
-        self.ns: dict[str, int] = dict.fromkeys(PHASES, 0)
+        self.ns: dict[str, int] = {}
+        self._stack: list[int] = []  # time spent in nested phases, per open phase
         self._saved: list[tuple[Any, str, Any]] = []
 
     def _wrap(self, label: str, fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -272,28 +280,39 @@ class PhaseTimer:
         def timed(*args: Any, **kwargs: Any) -> Any:
             if not self.on:
                 return fn(*args, **kwargs)
+            self._stack.append(0)
             t0 = time.perf_counter_ns()
             try:
                 return fn(*args, **kwargs)
             finally:
-                self.ns[label] += time.perf_counter_ns() - t0
+                spent = time.perf_counter_ns() - t0
+                self.ns[label] += spent - self._stack.pop()
+                if self._stack:
+                    self._stack[-1] += spent
         return timed
 
     def __enter__(self) -> PhaseTimer:
         for label, (owner, name) in PHASES.items():
-            fn = getattr(owner, name)
-            self._saved.append((owner, name, fn))
-            setattr(owner, name, self._wrap(label, fn))
+            raw = inspect.getattr_static(owner, name, None)
+            if raw is None:
+                continue
+            wrapped = self._wrap(label, getattr(owner, name))
+            self._saved.append((owner, name, vars(owner).get(name)))
+            self.ns[label] = 0
+            setattr(owner, name, staticmethod(wrapped) if isinstance(raw, staticmethod)
+                    else wrapped)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        for owner, name, fn in reversed(self._saved):
-            setattr(owner, name, fn)
+        for owner, name, own in reversed(self._saved):
+            if own is None:
+                delattr(owner, name)  # it was inherited: uncover the base's again
+            else:
+                setattr(owner, name, own)
 
     def per_write_ms(self, writes: int, total_ns: int) -> dict[str, float]:
         out = {k: round(v / writes / 1e6, 3) for k, v in self.ns.items()}
-        rest = total_ns - sum(self.ns.values())
-        out["rest: BEGIN/COMMIT (fsync), locks, glue"] = round(rest / writes / 1e6, 3)
+        out[REST] = round((total_ns - sum(self.ns.values())) / writes / 1e6, 3)
         return out
 
 
