@@ -64,7 +64,10 @@ class PostgresStore(SqlStore):
                         cur.execute("SELECT pg_advisory_xact_lock(%s)", (key,))
             else:
                 cur.execute("SET TRANSACTION READ ONLY")
-            yield SqlTx(cur, "%s", self.cache, _AUDIT_LOCK)
+            tx = SqlTx(cur, "%s", self.cache, _AUDIT_LOCK)
+            yield tx
+        if tx.appended_events:  # committed: wake this process's event streams
+            self.bell.ring()
 
     def write(self, lock: LockScope) -> AbstractContextManager[StoreTx]:
         return self._transaction(lock)

@@ -31,6 +31,7 @@ from importlib import resources
 from typing import Any, Protocol
 
 from hotline.adapters.audit_codec import audit_record, encode_record
+from hotline.adapters.bell import Bell
 from hotline.adapters.codec import (
     Json,
     conflict_from_json,
@@ -109,6 +110,7 @@ class SqlTx(MessageRows, EventRows, WebhookRows, StoreTx):
         self._cur = cur
         self._ph = placeholder
         self._cache = cache
+        self.appended_events = False
         #: SQL taking the audit lock until the transaction ends (None: writers are serialised).
         self._audit_lock = audit_lock
         self._audit_locked = False
@@ -462,6 +464,7 @@ class SqlStore:
 
     def __init__(self) -> None:
         self.cache = DecodeCache()
+        self.bell = Bell()  # rung after a commit that appended events
 
     def write(self, lock: LockScope) -> AbstractContextManager[StoreTx]:
         raise NotImplementedError

@@ -49,6 +49,7 @@ class EventRows:
     def append_event(self, party: str, kind: str, item_id: str, body: Mapping[str, Any],
                      at: datetime) -> int:
         self.lock_audit()  # serialises appends to every party's stream until the commit
+        self.appended_events = True  # the store rings its bell after the commit
         seq = self.last_event_seq(party) + 1
         self._run(
             f"INSERT INTO events ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",

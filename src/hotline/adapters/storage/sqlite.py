@@ -102,11 +102,14 @@ class SqliteStore(SqlStore):
         conn = self._conn()
         conn.execute(begin)
         try:
-            yield SqlTx(conn.cursor(), "?", self.cache)
+            tx = SqlTx(conn.cursor(), "?", self.cache)
+            yield tx
         except BaseException:
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
+        if tx.appended_events:
+            self.bell.ring()
 
     @contextmanager
     def _write(self) -> Iterator[StoreTx]:

@@ -12,7 +12,8 @@ connections and server restarts.
   (duty or admin): ``text/event-stream``; each event is
   ``id: <seq>``, ``event: alert|message``, ``data: <the event's JSON>``. It starts after the
   ``Last-Event-ID`` header (a browser's EventSource sends it on reconnecting), else after
-  ``?after=``, else from the first event. The store is polled every :data:`POLL_S`; a
+  ``?after=``, else from the first event. A commit in this process that appends events wakes
+  the stream at once (the store's bell); otherwise the store is polled every :data:`POLL_S`; a
   comment line (``: keep-alive``) goes out after :data:`KEEPALIVE_S` without events; the
   stream ends when the client disconnects. Writing an event to the socket does not count as
   delivery.
@@ -119,7 +120,13 @@ async def _stream(request: Request, events: EventDesk, actor: Actor,
             yield b": keep-alive\n\n"
             quiet_since = time.monotonic()
         if len(page) < _PAGE:
-            await anyio.sleep(POLL_S)
+            # Woken at once by a commit in this process that appended events; the timeout
+            # still polls, for writes made by other processes on the same database.
+            bell = getattr(request.app.state.store, "bell", None)
+            if bell is None:
+                await anyio.sleep(POLL_S)
+            else:
+                await bell.wait(POLL_S)
 
 
 @router.get("/stream", name="stream_events", response_class=StreamingResponse)
