@@ -1,0 +1,45 @@
+"""The store's bell wakes waiting streams at once when rung from another thread, and
+otherwise lets them time out (to poll the database)."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+
+from hotline.adapters.bell import Bell
+
+
+def test_ring_from_another_thread_wakes_the_waiter_at_once() -> None:
+    bell = Bell()
+
+    async def main() -> tuple[bool, float]:
+        t0 = time.perf_counter()
+        threading.Timer(0.05, bell.ring).start()
+        woke = await bell.wait(5.0)
+        return woke, time.perf_counter() - t0
+
+    woke, waited = asyncio.run(main())
+    assert woke and waited < 1.0
+
+
+def test_without_a_ring_the_wait_times_out() -> None:
+    bell = Bell()
+
+    async def main() -> bool:
+        return await bell.wait(0.05)
+
+    assert asyncio.run(main()) is False
+    bell.ring()  # no waiters left: nothing to do, no error
+
+
+def test_a_ring_wakes_every_waiter() -> None:
+    bell = Bell()
+
+    async def main() -> list[bool]:
+        waiters = [asyncio.create_task(bell.wait(5.0)) for _ in range(5)]
+        await asyncio.sleep(0.05)
+        threading.Thread(target=bell.ring).start()
+        return list(await asyncio.gather(*waiters))
+
+    assert asyncio.run(main()) == [True] * 5
