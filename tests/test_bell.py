@@ -15,8 +15,8 @@ def test_ring_from_another_thread_wakes_the_waiter_at_once() -> None:
 
     async def main() -> tuple[bool, float]:
         t0 = time.perf_counter()
-        threading.Timer(0.05, bell.ring).start()
-        woke = await bell.wait(5.0)
+        threading.Timer(0.05, bell.ring, args=(["blue"],)).start()
+        woke = await bell.wait("blue", 5.0)
         return woke, time.perf_counter() - t0
 
     woke, waited = asyncio.run(main())
@@ -27,19 +27,20 @@ def test_without_a_ring_the_wait_times_out() -> None:
     bell = Bell()
 
     async def main() -> bool:
-        return await bell.wait(0.05)
+        return await bell.wait("blue", 0.05)
 
     assert asyncio.run(main()) is False
-    bell.ring()  # no waiters left: nothing to do, no error
+    bell.ring(["blue"])  # no waiters left: nothing to do, no error
 
 
-def test_a_ring_wakes_every_waiter() -> None:
+def test_a_ring_wakes_every_waiter_of_those_parties_only() -> None:
     bell = Bell()
 
     async def main() -> list[bool]:
-        waiters = [asyncio.create_task(bell.wait(5.0)) for _ in range(5)]
+        blue = [asyncio.create_task(bell.wait("blue", 5.0)) for _ in range(3)]
+        red = asyncio.create_task(bell.wait("red", 0.3))
         await asyncio.sleep(0.05)
-        threading.Thread(target=bell.ring).start()
-        return list(await asyncio.gather(*waiters))
+        threading.Thread(target=bell.ring, args=(["blue", "civil"],)).start()
+        return list(await asyncio.gather(*blue, red))
 
-    assert asyncio.run(main()) == [True] * 5
+    assert asyncio.run(main()) == [True, True, True, False]

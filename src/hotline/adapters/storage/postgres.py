@@ -66,8 +66,8 @@ class PostgresStore(SqlStore):
                 cur.execute("SET TRANSACTION READ ONLY")
             tx = SqlTx(cur, "%s", self.cache, _AUDIT_LOCK)
             yield tx
-        if tx.appended_events:  # committed: wake this process's event streams
-            self.bell.ring()
+        if tx.appended_events:  # committed: wake those parties' streams in this process
+            self.bell.ring(tx.appended_events)
 
     def write(self, lock: LockScope) -> AbstractContextManager[StoreTx]:
         return self._transaction(lock)

@@ -110,7 +110,7 @@ class SqlTx(MessageRows, EventRows, WebhookRows, StoreTx):
         self._cur = cur
         self._ph = placeholder
         self._cache = cache
-        self.appended_events = False
+        self.appended_events: set[str] = set()  # parties whose streams this tx appended to
         #: SQL taking the audit lock until the transaction ends (None: writers are serialised).
         self._audit_lock = audit_lock
         self._audit_locked = False

@@ -33,6 +33,8 @@ def _event(row: Row) -> Event:
 class EventRows:
     """Needs the host transaction's ``_all``, ``_run`` and ``lock_audit``."""
 
+    appended_events: set[str]  # set by the host transaction; see SqlTx
+
     def _all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         raise NotImplementedError
 
@@ -49,7 +51,7 @@ class EventRows:
     def append_event(self, party: str, kind: str, item_id: str, body: Mapping[str, Any],
                      at: datetime) -> int:
         self.lock_audit()  # serialises appends to every party's stream until the commit
-        self.appended_events = True  # the store rings its bell after the commit
+        self.appended_events.add(party)  # the store rings its bell after the commit
         seq = self.last_event_seq(party) + 1
         self._run(
             f"INSERT INTO events ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -109,7 +109,7 @@ class SqliteStore(SqlStore):
             raise
         conn.execute("COMMIT")
         if tx.appended_events:
-            self.bell.ring()
+            self.bell.ring(tx.appended_events)
 
     @contextmanager
     def _write(self) -> Iterator[StoreTx]:

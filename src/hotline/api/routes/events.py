@@ -126,7 +126,7 @@ async def _stream(request: Request, events: EventDesk, actor: Actor,
             if bell is None:
                 await anyio.sleep(POLL_S)
             else:
-                await bell.wait(POLL_S)
+                await bell.wait(actor.party, POLL_S)
 
 
 @router.get("/stream", name="stream_events", response_class=StreamingResponse)
