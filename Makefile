@@ -48,6 +48,7 @@ serve: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/strategic.py $(BENCH_ARGS)
+	$(BIN)/python benchmarks/relay.py
 
 clean:
 	rm -rf $(VENV) .hotline .pytest_cache .mypy_cache .ruff_cache
