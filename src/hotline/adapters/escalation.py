@@ -9,32 +9,20 @@ round.
 from __future__ import annotations
 
 import logging
-import threading
 
+from hotline.adapters.worker import Worker
 from hotline.relaying import EscalationDesk
 
 log = logging.getLogger(__name__)
 
 
-class Escalator:
+class Escalator(Worker):
+    name = "hotline-escalator"
+
     def __init__(self, desk: EscalationDesk, poll_s: float = 0.5) -> None:
+        super().__init__()
         self._desk = desk
         self._poll_s = poll_s
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        if self._thread is None:
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._run, name="hotline-escalator",
-                                            daemon=True)
-            self._thread.start()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
 
     def _run(self) -> None:
         while not self._stop.is_set():

@@ -18,12 +18,12 @@ from __future__ import annotations
 import json
 import logging
 import random
-import threading
 import time
 from dataclasses import dataclass
 
 import httpx
 
+from hotline.adapters.worker import Worker
 from hotline.domain.time import format_rfc3339
 from hotline.ports import Clock
 from hotline.relay.events import event_json
@@ -42,28 +42,17 @@ class DeliveryConfig:
     burst: int = 100  # at most this many events to one webhook per round
 
 
-class Deliverer:
+class Deliverer(Worker):
+    name = "hotline-webhooks"
+
     def __init__(self, desk: WebhookDesk, clock: Clock, config: DeliveryConfig) -> None:
+        super().__init__()
         self._desk = desk
         self._clock = clock
         self._config = config
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         #: (party, webhook id, seq) -> monotonic time before which not to retry
         self._retry_at: dict[tuple[str, str, int], float] = {}
         self._random = random.Random()
-
-    def start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="hotline-webhooks",
-                                            daemon=True)
-            self._thread.start()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
 
     def _run(self) -> None:
         with httpx.Client(timeout=self._config.timeout_s, follow_redirects=False) as client:
