@@ -40,7 +40,6 @@ import asyncio
 import json
 import os
 import platform
-import subprocess
 import sys
 import tempfile
 import time
@@ -57,10 +56,10 @@ import psycopg
 from rich.console import Console
 from rich.table import Table
 
-import hotline
+from harness import HttpServer, source_state
 from hotline import __version__
 from hotline.adapters.codec import volume_to_json
-from hotline.adapters.storage.pgserver import PostgresUnavailable, PrivatePostgres, free_port
+from hotline.adapters.storage.pgserver import PostgresUnavailable, PrivatePostgres
 from hotline.adapters.tokens import load_or_create_issuer_key, mint
 from hotline.api.routes.events import POLL_S
 from hotline.domain.altitude import AltitudeBand
@@ -81,42 +80,6 @@ def log(msg: str) -> None:
 
 
 # ------------------------------------------------------------------------------ server
-class HttpServer:
-    """``hotline serve`` in its own process on 127.0.0.1 at a free port."""
-
-    def __init__(self, db_url: str, data_dir: Path) -> None:
-        self.port = free_port()
-        self.env = {**os.environ, "HOTLINE_DB": db_url, "HOTLINE_DATA_DIR": str(data_dir),
-                    "HOTLINE_CLOCK_START": START.isoformat()}
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def __enter__(self) -> str:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "hotline.cli.main", "serve", "--host", "127.0.0.1",
-             "--port", str(self.port)], env=self.env, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL)
-        base = f"http://127.0.0.1:{self.port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    return base
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline or self.proc.poll() is not None:
-                raise RuntimeError("hotline serve did not start")
-            time.sleep(0.1)
-
-    def __exit__(self, *exc: object) -> None:
-        if self.proc is not None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
-
-
 @contextmanager
 def engine_databases(engine: str, workdir: Path) -> Iterator[Any]:
     """Yields ``fresh(name) -> db_url``: a new, empty database per call."""
@@ -414,22 +377,6 @@ def machine() -> dict[str, Any]:
             "python": platform.python_version(), "platform": platform.platform()}
 
 
-def source_state() -> dict[str, Any]:
-    """The commit measured and whether src/ had uncommitted changes (read-only git)."""
-    def git(*args: str) -> str:
-        try:
-            return subprocess.run(["git", *args], capture_output=True, text=True, timeout=10,
-                                  check=False).stdout.strip()
-        except OSError:
-            return ""
-    imported = Path(hotline.__file__).resolve().parent
-    if imported != (Path.cwd() / "src" / "hotline").resolve():
-        return {"commit": None, "src_changes": None, "hotline_imported_from": str(imported)}
-    return {"commit": git("rev-parse", "HEAD"),
-            "src_changes": git("status", "--porcelain", "--", "src").splitlines(),
-            "hotline_imported_from": str(imported)}
-
-
 def targets(results: Sequence[dict[str, Any]], engines: Sequence[str]) -> list[dict[str, Any]]:
     marks: list[dict[str, Any]] = []
     for e in engines:
@@ -542,7 +489,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                               for p in PARTIES}
                     db_url = fresh(f"relay{rate}")
                     log(f"{engine} {rate}/s: hotline serve on a fresh database")
-                    with HttpServer(db_url, data_dir) as base:
+                    with HttpServer(db_url, data_dir, START) as base:
                         doc["engine_settings"][engine] = durability(db_url)
                         run = asyncio.run(measure(base, tokens, rate, opts.seconds,
                                                   opts.connections, opts.drain_s))

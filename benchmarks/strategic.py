@@ -50,7 +50,6 @@ import os
 import platform
 import pstats
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
@@ -69,10 +68,11 @@ from rich.progress import Progress
 from rich.table import Table
 
 import hotline.service
+from harness import HttpServer, source_state
 from hotline import __version__
 from hotline.adapters.clock import ManualClock
 from hotline.adapters.codec import volume_to_json
-from hotline.adapters.storage.pgserver import PostgresUnavailable, PrivatePostgres, free_port
+from hotline.adapters.storage.pgserver import PostgresUnavailable, PrivatePostgres
 from hotline.adapters.storage.postgres import PostgresStore
 from hotline.adapters.storage.sql import SqlStore, SqlTx
 from hotline.adapters.storage.sqlite import SqliteStore
@@ -316,6 +316,54 @@ class PhaseTimer:
         return out
 
 
+class CpuMonitor:
+    """How much CPU *other* processes used during a series (this machine may be shared):
+    system-wide busy time from ``/proc/stat`` minus that of this process, its children (the
+    HTTP server) and the private PostgreSQL server (``pg_root``). Linux only; else zeros."""
+
+    def __init__(self) -> None:
+        self.pg_root = ""
+        self.hz = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+    def _sample(self) -> tuple[float, float]:
+        try:
+            busy = sum(int(x) for i, x in enumerate(Path("/proc/stat").read_text().split()[1:9])
+                       if i not in (3, 4))  # user nice system [idle iowait] irq softirq steal
+        except OSError:
+            return 0.0, 0.0
+        procs: dict[int, tuple[int, int, str]] = {}  # pid -> (ppid, cpu ticks, cmdline)
+        for d in Path("/proc").iterdir():
+            if d.name.isdigit():
+                try:
+                    stat = (d / "stat").read_text()
+                    cmd = (d / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                except OSError:
+                    continue
+                f = stat[stat.rfind(")") + 2:].split()
+                procs[int(d.name)] = (int(f[1]), sum(int(x) for x in f[11:15]), cmd)
+        roots = {os.getpid()} | {p for p, (_, _, cmd) in procs.items()
+                                 if self.pg_root and self.pg_root in cmd}
+        ours, grew = set(roots), True
+        while grew:
+            more = {p for p, (pp, _, _) in procs.items() if pp in ours} - ours
+            ours |= more
+            grew = bool(more)
+        return busy / self.hz, sum(procs[p][1] for p in ours if p in procs) / self.hz
+
+    @contextmanager
+    def measure(self, row: dict[str, Any]) -> Iterator[None]:
+        """Adds ``other_cpu_share`` to ``row``: CPU used by others / (wall x cores)."""
+        busy0, ours0, t0 = *self._sample(), time.perf_counter()
+        yield
+        busy1, ours1 = self._sample()
+        wall = time.perf_counter() - t0
+        others = max(0.0, (busy1 - busy0) - (ours1 - ours0))
+        row["other_cpu_share"] = round(others / (wall * (os.cpu_count() or 1)), 3)
+
+
+CPU = CpuMonitor()
+
+
 @contextmanager
 def maybe_profile(path: Path | None) -> Iterator[None]:
     if path is None:
@@ -385,40 +433,6 @@ def analyze(store: SqlStore) -> None:
     assert isinstance(store, PostgresStore)
     with psycopg.connect(store.dsn, autocommit=True) as conn:
         conn.execute("ANALYZE")
-
-
-class HttpServer:
-    """``hotline serve`` in its own process (as deployed: the clients here do not share its
-    interpreter lock) on 127.0.0.1 at a free port, on the benchmark's database, with its
-    clock started at the benchmark's START."""
-
-    def __init__(self, db_url: str, data_dir: Path) -> None:
-        self.port = free_port()
-        self.env = {**os.environ, "HOTLINE_DB": db_url, "HOTLINE_DATA_DIR": str(data_dir),
-                    "HOTLINE_CLOCK_START": START.isoformat()}
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def __enter__(self) -> str:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "hotline.cli.main", "serve", "--host", "127.0.0.1",
-             "--port", str(self.port)], env=self.env, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL)
-        base = f"http://127.0.0.1:{self.port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    return base
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline or self.proc.poll() is not None:
-                raise RuntimeError("hotline serve did not start")
-            time.sleep(0.1)
-
-    def __exit__(self, *exc: object) -> None:
-        if self.proc is not None:
-            self.proc.terminate()
-            self.proc.wait(timeout=30)
 
 
 @dataclass
@@ -724,7 +738,7 @@ def run_engine(engine: str, opts: Options, report: Callable[[dict[str, Any]], No
                   if engine == "sqlite" else store.dsn)  # type: ignore[attr-defined]
         # The server imports src/ when it starts, possibly after src/ changed under a long run.
         settings["server_source"] = source_state()
-        with HttpServer(db_url, app_settings.data_dir) as base:
+        with HttpServer(db_url, app_settings.data_dir, START) as base:
             for size in opts.sizes:
                 bench.run_size(size, base, tokens)
         return bench.failures
@@ -743,22 +757,6 @@ def machine() -> dict[str, Any]:
         pass
     return {"cpu_count": os.cpu_count(), "cpu": cpu, "memory": mem,
             "python": platform.python_version(), "platform": platform.platform()}
-
-
-def source_state() -> dict[str, Any]:
-    """The commit measured and whether src/ had uncommitted changes (read-only git)."""
-    def git(*args: str) -> str:
-        try:
-            return subprocess.run(["git", *args], capture_output=True, text=True, timeout=10,
-                                  check=False).stdout.strip()
-        except OSError:
-            return ""
-    imported = Path(hotline.__file__).resolve().parent
-    if imported != (Path.cwd() / "src" / "hotline").resolve():  # e.g. a PYTHONPATH snapshot
-        return {"commit": None, "src_changes": None, "hotline_imported_from": str(imported)}
-    return {"commit": git("rev-parse", "HEAD"),
-            "src_changes": git("status", "--porcelain", "--", "src").splitlines(),
-            "hotline_imported_from": str(imported)}
 
 
 def targets(results: Sequence[dict[str, Any]], sizes: Sequence[int]) -> list[dict[str, Any]]:

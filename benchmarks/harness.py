@@ -1,0 +1,74 @@
+"""What the benchmarks share: ``hotline serve`` in its own process, and the source state.
+
+Imported by ``benchmarks/strategic.py`` and ``benchmarks/relay.py`` (run as scripts, so this
+folder is on ``sys.path``).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+import hotline
+from hotline.adapters.storage.pgserver import free_port
+
+
+class HttpServer:
+    """``hotline serve`` in its own process (as deployed: the benchmark's clients do not share
+    its interpreter lock) on 127.0.0.1 at a free port, on the given database, its clock
+    started at ``clock_start`` (``HOTLINE_CLOCK_START``)."""
+
+    def __init__(self, db_url: str, data_dir: Path, clock_start: datetime) -> None:
+        self.port = free_port()
+        self.env = {**os.environ, "HOTLINE_DB": db_url, "HOTLINE_DATA_DIR": str(data_dir),
+                    "HOTLINE_CLOCK_START": clock_start.isoformat()}
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> str:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "hotline.cli.main", "serve", "--host", "127.0.0.1",
+             "--port", str(self.port)], env=self.env, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL)
+        base = f"http://127.0.0.1:{self.port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                    return base
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                raise RuntimeError("hotline serve did not start")
+            time.sleep(0.1)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=30)
+
+
+def source_state() -> dict[str, Any]:
+    """The commit measured and whether src/ had uncommitted changes (read-only git)."""
+    def git(*args: str) -> str:
+        try:
+            return subprocess.run(["git", *args], capture_output=True, text=True, timeout=10,
+                                  check=False).stdout.strip()
+        except OSError:
+            return ""
+    imported = Path(hotline.__file__).resolve().parent
+    if imported != (Path.cwd() / "src" / "hotline").resolve():  # e.g. a PYTHONPATH snapshot
+        return {"commit": None, "src_changes": None, "hotline_imported_from": str(imported)}
+    return {"commit": git("rev-parse", "HEAD"),
+            "src_changes": git("status", "--porcelain", "--", "src").splitlines(),
+            "hotline_imported_from": str(imported)}
