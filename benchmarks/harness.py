@@ -7,6 +7,7 @@ folder is on ``sys.path``).
 from __future__ import annotations
 
 import os
+import platform
 import subprocess
 import sys
 import time
@@ -72,3 +73,18 @@ def source_state() -> dict[str, Any]:
     return {"commit": git("rev-parse", "HEAD"),
             "src_changes": git("status", "--porcelain", "--", "src").splitlines(),
             "hotline_imported_from": str(imported)}
+
+
+def machine() -> dict[str, Any]:
+    """What the figures were measured on."""
+    cpu, mem = "?", "?"
+    try:
+        cpu = next(ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text()
+                   .splitlines() if ln.startswith("model name"))
+        kb = int(next(ln.split()[1] for ln in Path("/proc/meminfo").read_text().splitlines()
+                      if ln.startswith("MemTotal")))
+        mem = f"{kb / 1024 / 1024:.1f} GiB"
+    except (OSError, StopIteration, ValueError):
+        pass
+    return {"cpu_count": os.cpu_count(), "cpu": cpu, "memory": mem,
+            "python": platform.python_version(), "platform": platform.platform()}

@@ -38,8 +38,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import platform
 import sys
 import tempfile
 import time
@@ -56,7 +54,7 @@ import psycopg
 from rich.console import Console
 from rich.table import Table
 
-from harness import HttpServer, source_state
+from harness import HttpServer, machine, source_state
 from hotline import __version__
 from hotline.adapters.codec import volume_to_json
 from hotline.adapters.storage.pgserver import PostgresUnavailable, PrivatePostgres
@@ -363,20 +361,6 @@ def analyse(run: Run) -> tuple[dict[str, Any], list[str]]:
 
 
 # ------------------------------------------------------------------------------ output
-def machine() -> dict[str, Any]:
-    cpu, mem = "?", "?"
-    try:
-        cpu = next(ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text()
-                   .splitlines() if ln.startswith("model name"))
-        kb = int(next(ln.split()[1] for ln in Path("/proc/meminfo").read_text().splitlines()
-                      if ln.startswith("MemTotal")))
-        mem = f"{kb / 1024 / 1024:.1f} GiB"
-    except (OSError, StopIteration, ValueError):
-        pass
-    return {"cpu_count": os.cpu_count(), "cpu": cpu, "memory": mem,
-            "python": platform.python_version(), "platform": platform.platform()}
-
-
 def targets(results: Sequence[dict[str, Any]], engines: Sequence[str]) -> list[dict[str, Any]]:
     marks: list[dict[str, Any]] = []
     for e in engines:

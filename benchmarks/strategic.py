@@ -47,7 +47,6 @@ import inspect
 import json
 import math
 import os
-import platform
 import pstats
 import sqlite3
 import sys
@@ -68,7 +67,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 import hotline.service
-from harness import HttpServer, source_state
+from harness import HttpServer, machine, source_state
 from hotline import __version__
 from hotline.adapters.clock import ManualClock
 from hotline.adapters.codec import volume_to_json
@@ -745,20 +744,6 @@ def run_engine(engine: str, opts: Options, report: Callable[[dict[str, Any]], No
 
 
 # ------------------------------------------------------------------------------ output
-def machine() -> dict[str, Any]:
-    cpu, mem = "?", "?"
-    try:
-        cpu = next(ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text()
-                   .splitlines() if ln.startswith("model name"))
-        kb = int(next(ln.split()[1] for ln in Path("/proc/meminfo").read_text().splitlines()
-                      if ln.startswith("MemTotal")))
-        mem = f"{kb / 1024 / 1024:.1f} GiB"
-    except (OSError, StopIteration, ValueError):
-        pass
-    return {"cpu_count": os.cpu_count(), "cpu": cpu, "memory": mem,
-            "python": platform.python_version(), "platform": platform.platform()}
-
-
 def targets(results: Sequence[dict[str, Any]], sizes: Sequence[int]) -> list[dict[str, Any]]:
     def find(size: int, series: str) -> dict[str, Any] | None:
         return next((r for r in results if r["engine"] == "sqlite" and r["size"] == size
