@@ -48,6 +48,7 @@ import json
 import math
 import os
 import pstats
+import shutil
 import sqlite3
 import sys
 import tempfile
@@ -402,6 +403,7 @@ def open_engine(
     if not dsn:
         server = PrivatePostgres().start()
         dsn = server.dsn
+        CPU.pg_root = str(server.root)
     try:
         with psycopg.connect(dsn, autocommit=True) as conn:
             tables = [r[0] for r in conn.execute(
@@ -495,6 +497,7 @@ class Options:
     breakdown: bool
     out: Path
     workdir: Path
+    keep_workdir: bool
     profile: Path | None
     strict: bool
     pg_reset: bool
@@ -619,7 +622,9 @@ class EngineBench:
         ticker = Ticker(label, len(timed))
         deadline = time.perf_counter() + o.budget_s
         prof = o.profile / f"{self.engine}-{size}-{series}.pstats" if o.profile else None
-        with PhaseTimer() if o.breakdown else _nothing() as timer, maybe_profile(prof):
+        mon: dict[str, Any] = {}
+        with (PhaseTimer() if o.breakdown else _nothing() as timer, maybe_profile(prof),
+              CPU.measure(mon)):
             for k, w in enumerate(timed):
                 if time.perf_counter() > deadline:
                     log(f"{label}: budget of {o.budget_s:.0f} s spent after {k} writes")
@@ -651,7 +656,7 @@ class EngineBench:
                "planned_writes": len(timed), **stats(lat),
                "mean_candidates": round(float(np.mean(cands)), 2) if cands else None,
                "mean_conflicts": round(float(np.mean(found)), 2) if found else None,
-               "min_conflicts": int(min(found)) if found else None}
+               "min_conflicts": int(min(found)) if found else None, **mon}
         if timer is not None and lat:
             row["breakdown_ms_per_write"] = timer.per_write_ms(len(lat), sum(lat))
         self.report(row)
@@ -674,7 +679,9 @@ class EngineBench:
                                  f"{warm.errors[0]}")
         log(f"{self.engine} {size:,} http/{series}: up to {len(writes)} writes, "
             f"{CLIENTS} clients, budget {self.opts.budget_s:.0f} s")
-        got = http_run(base, writes, tokens, self.opts.budget_s)
+        mon: dict[str, Any] = {}
+        with CPU.measure(mon):
+            got = http_run(base, writes, tokens, self.opts.budget_s)
         active = len(self.active)
         for w in [*warm.written, *got.written]:
             self.svc.delete(actor(w.party), Kind.NOTICE, w.id)
@@ -689,7 +696,7 @@ class EngineBench:
                      "mean_conflicts": round(float(np.mean(got.conflicts)), 2)
                      if got.conflicts else None,
                      "min_conflicts": min(got.conflicts) if got.conflicts else None,
-                     "errors": len(got.errors)})
+                     "errors": len(got.errors), **mon})
         if series == "overlapping" and got.conflicts and min(got.conflicts) < MIN_OVERLAPS:
             self.failures.append(f"{self.engine} {size} http/overlapping: a write met only "
                                  f"{min(got.conflicts)} notices (< {MIN_OVERLAPS})")
@@ -768,11 +775,12 @@ def targets(results: Sequence[dict[str, Any]], sizes: Sequence[int]) -> list[dic
 
 
 COLUMNS = ["engine", "size", "interface", "series", "clients", "writes", "p50_ms", "p99_ms",
-           "max_ms", "writes_per_s", "mean_candidates", "mean_conflicts", "min_conflicts"]
+           "max_ms", "writes_per_s", "mean_candidates", "mean_conflicts", "min_conflicts",
+           "other_cpu_share"]
 
 
 def print_table(results: Sequence[dict[str, Any]], marks: Sequence[dict[str, Any]]) -> None:
-    out = Console(highlight=False, width=170)
+    out = Console(highlight=False, width=190)
     table = Table(title="Strategic put-with-conflict-check")
     for c in COLUMNS:
         table.add_column(c.replace("_", " "), justify="left" if c in COLUMNS[:4] else "right")
@@ -810,7 +818,8 @@ def parse(argv: Sequence[str]) -> Options:
     p.add_argument("--breakdown", action="store_true",
                    help="time the phases of each service-layer write (small overhead)")
     p.add_argument("--out", type=Path, default=Path("bench-results/strategic.json"))
-    p.add_argument("--workdir", type=Path, help="where databases go (default: a temp dir)")
+    p.add_argument("--workdir", type=Path,
+                   help="where databases go, kept afterwards (default: a temp dir, removed)")
     p.add_argument("--profile", type=Path, help="cProfile each service series into this dir")
     p.add_argument("--strict", action="store_true", help="exit 2 when a target is missed")
     p.add_argument("--pg-reset", action="store_true",
@@ -835,6 +844,7 @@ def parse(argv: Sequence[str]) -> Options:
         budget_s=pick(a.budget_s, 900.0, 20.0), fill=a.fill, cold_cache=a.cold_cache,
         no_http=a.no_http, breakdown=a.breakdown, out=a.out,
         workdir=a.workdir or Path(tempfile.mkdtemp(prefix="hotline-bench-")),
+        keep_workdir=a.workdir is not None,
         profile=a.profile, strict=a.strict, pg_reset=a.pg_reset)
 
 
@@ -884,6 +894,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     doc.update(targets=marks, failures=failures, warnings=warnings,
                finished_at=datetime.now(UTC).isoformat(timespec="seconds"))
     save()
+    if not opts.keep_workdir:  # a temporary one: ~1 GB of databases after a 100k run
+        shutil.rmtree(opts.workdir, ignore_errors=True)
     print_table(results, marks)
     for f in failures:
         Console(highlight=False).print(f"[red]FAILURE[/] {f}")
