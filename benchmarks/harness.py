@@ -88,3 +88,14 @@ def machine() -> dict[str, Any]:
         pass
     return {"cpu_count": os.cpu_count(), "cpu": cpu, "memory": mem,
             "python": platform.python_version(), "platform": platform.platform()}
+
+
+def exit_code(failures: list[str], marks: list[dict[str, Any]], strict: bool) -> int:
+    """Print correctness failures; 1 if any, 2 if ``strict`` and a target was missed, else 0."""
+    from rich.console import Console
+
+    for f in failures:
+        Console(highlight=False).print(f"[red]FAILURE[/] {f}")
+    if failures:
+        return 1
+    return 2 if strict and any(t["pass"] is False for t in marks) else 0

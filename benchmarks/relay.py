@@ -54,7 +54,7 @@ import psycopg
 from rich.console import Console
 from rich.table import Table
 
-from harness import HttpServer, machine, source_state
+from harness import HttpServer, exit_code, machine, source_state
 from hotline import __version__
 from hotline.adapters.codec import volume_to_json
 from hotline.adapters.storage.pgserver import PostgresUnavailable, PrivatePostgres
@@ -491,11 +491,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                finished_at=datetime.now(UTC).isoformat(timespec="seconds"))
     save()
     print_table(results, marks)
-    for f in failures:
-        Console(highlight=False).print(f"[red]FAILURE[/] {f}")
-    if failures:
-        return 1
-    return 2 if opts.strict and any(t["pass"] is False for t in marks) else 0
+    return exit_code(failures, marks, opts.strict)
 
 
 if __name__ == "__main__":

@@ -68,7 +68,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 import hotline.service
-from harness import HttpServer, machine, source_state
+from harness import HttpServer, exit_code, machine, source_state
 from hotline import __version__
 from hotline.adapters.clock import ManualClock
 from hotline.adapters.codec import volume_to_json
@@ -897,11 +897,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not opts.keep_workdir:  # a temporary one: ~1 GB of databases after a 100k run
         shutil.rmtree(opts.workdir, ignore_errors=True)
     print_table(results, marks)
-    for f in failures:
-        Console(highlight=False).print(f"[red]FAILURE[/] {f}")
-    if failures:
-        return 1
-    return 2 if opts.strict and any(t["pass"] is False for t in marks) else 0
+    return exit_code(failures, marks, opts.strict)
 
 
 if __name__ == "__main__":
