@@ -105,8 +105,9 @@ def test_ack_gives_delivery_receipts_once(
     for s, e in zip(statements, items, strict=False):
         data = records[s["audit_seq"]]["data"]
         assert data["action"] == "event.delivered" and data["officer"] == "blue-officer"
+        lead = {"lead_time": s["lead_time"]} if e["kind"] == "alert" else {}
         assert data["event"] == {"seq": e["seq"], "kind": e["kind"], "item_id": e["item_id"],
-                                 "content_hash": s["item"]["content_hash"]}
+                                 "content_hash": s["item"]["content_hash"], **lead}
         assert leaf_hash(canonical_json(data)).hex() == records[s["audit_seq"]]["leaf_hash"]
     size = len(records)
     # the events now show their delivery; the third does not

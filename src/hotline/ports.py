@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from hotline.domain.notice import Conflict, Declaration, Kind, Ref
-from hotline.relay.alerts import Alert, Severity
+from hotline.relay.alerts import Alert, Delivery, Severity
 from hotline.relay.events import Event
 from hotline.relay.messages import Message
 from hotline.relay.webhooks import Webhook
@@ -163,6 +163,32 @@ class StoreTx(Protocol):
         ...
 
     def unack_alert(self, id: str, at: datetime) -> None: ...
+
+    # -- an alert's life after it was raised (delivery, coordination, closure, reopening)
+    def alert_delivered(self, id: str, at: datetime, by: str, lead_s: float) -> bool:
+        """Record the first delivery of alert ``id``; False if recorded before."""
+        ...
+
+    def alert_deliveries(self, ids: Sequence[str]) -> dict[str, Delivery]:
+        """The recorded deliveries of the alerts ``ids`` that have one, by id."""
+        ...
+
+    def alert_ids_about(self, kind: str, id: str, *, open_only: bool = True) -> list[str]:
+        """Ids of the (open) alerts whose pair includes declaration (kind, id)."""
+        ...
+
+    def close_alert(self, id: str, at: datetime, reason: str) -> bool:
+        """Close open alert ``id``; False if closed already."""
+        ...
+
+    def coordinate_alert(self, id: str, at: datetime, by: str, refs: Sequence[str]) -> bool:
+        """Record the addressee's coordination of alert ``id``; False if recorded already."""
+        ...
+
+    def reopen_alert(self, id: str, deadline_at: datetime | None) -> bool:
+        """Reopen closed alert ``id`` (its ack, coordination, delivery cleared); False if
+        it was open."""
+        ...
 
     def due_messages(self, now: datetime, limit: int = 1000) -> list[Message]:
         """Like :meth:`due_alerts`, for messages."""

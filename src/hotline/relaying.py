@@ -48,7 +48,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -57,10 +57,10 @@ from hotline.domain.errors import InvalidInput, NotFound, Unprocessable
 from hotline.domain.notice import check_id
 from hotline.domain.time import format_rfc3339
 from hotline.ports import AuditEntry, Clock, LockScope, Store, StoredResponse, StoreTx
-from hotline.relay.alerts import Alert, Severity, alert_json
+from hotline.relay.alerts import Alert, Severity, alert_json, counterpart_id, delivery_lead_time
 from hotline.relay.alerts import content_hash as alert_hash
 from hotline.relay.escalation import MESSAGE, AckPolicy, Step, decide, raised
-from hotline.relay.events import Event, delivery_statement, item_hash
+from hotline.relay.events import Event, alert_body, delivery_statement, item_hash
 from hotline.relay.messages import (
     Message,
     MessageDraft,
@@ -129,13 +129,21 @@ class _Desk:
         """Record the confirmed delivery of ``e`` (not yet delivered) by ``officer``: audit
         record, signed receipt, ``delivered_at``/``by``; return the receipt. Needs the audit
         lock."""
+        extra: dict[str, Any] = {}
+        body = alert_body(e)
+        if body is not None:
+            # lead time at delivery: the time that matters is when the party was told
+            extra["lead_time"] = delivery_lead_time(body, now)
         seq = tx.append_audit(AuditEntry(
             now, e.party, officer, "event.delivered", None,
             {"event": {"seq": e.seq, "kind": e.kind, "item_id": e.item_id,
-                       "content_hash": item_hash(e.kind, e.body)}},
+                       "content_hash": item_hash(e.kind, e.body), **extra}},
         ))
-        signed = self.signer.sign(delivery_statement(e, officer, now, seq))
+        signed = self.signer.sign(delivery_statement(e, officer, now, seq, **extra))
         tx.deliver_event(e.party, e.seq, now, officer, signed)
+        if body is not None:
+            tx.alert_delivered(e.item_id, now, officer,
+                               float(extra["lead_time"]["at_delivery_s"]))
         return signed
 
 
@@ -145,7 +153,9 @@ class AlertDesk(_Desk):
         """The caller's party's alerts, oldest first, after the alert ``after``."""
         _check_limit(limit)
         with self.store.read() as tx:
-            return tx.alerts_for(actor.party, after=after, limit=limit, unacked=unacked)
+            found = tx.alerts_for(actor.party, after=after, limit=limit, unacked=unacked)
+            told = tx.alert_deliveries([counterpart_id(a) for a in found])
+        return [replace(a, counterparty_delivery=told.get(counterpart_id(a))) for a in found]
 
     def ack(self, actor: Actor, id: str) -> dict[str, Any]:
         """Acknowledge alert ``id`` for the caller's party; return the signed receipt."""

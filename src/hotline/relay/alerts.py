@@ -11,6 +11,13 @@ addressee's point of view: both refs, the overlaps' windows and W84/AMSL/pressur
 activity starts within the pair's required lead time of detection (or for a late notice),
 else ``warning``. The receipt is a ``hotline.receipt.v1`` statement over the alert id and the
 SHA-256 of the body's RFC 8785 canonical JSON, to be signed by the caller.
+
+Lead time is measured twice: at filing (``body.lead_time.measured_s``: the later filing's start
+minus its filing time) and at delivery (:func:`delivery_lead_time`: the conflicting activity's
+start, ``body.window.start``, minus the time the addressee's client confirmed the alert or its
+webhook answered 2xx). An alert carries its own :class:`Delivery` and its counterpart's (the
+other party's ``conflict`` alert about the same pair, :func:`counterpart_id`), so each side
+sees when the other was actually told.
 """
 
 from __future__ import annotations
@@ -23,11 +30,12 @@ from enum import StrEnum
 from typing import Any
 
 from hotline.domain.notice import Conflict, Ref
-from hotline.domain.time import format_rfc3339
+from hotline.domain.time import format_rfc3339, parse_rfc3339
 from hotline.relay.receipts import RECEIPT_TYPE, content_hash, receipt
 
-__all__ = ["RECEIPT_TYPE", "Alert", "AlertKind", "Severity", "alert_id", "alert_json",
-           "alerts_for", "content_hash", "receipt_statement"]
+__all__ = ["RECEIPT_TYPE", "Alert", "AlertKind", "Coordination", "Delivery", "Severity",
+           "alert_id", "alert_json", "alerts_for", "content_hash", "counterpart_id",
+           "delivery_lead_time", "receipt_statement"]
 MAX_OVERLAPS_IN_BODY = 20
 
 
@@ -58,6 +66,46 @@ class Alert:
     escalated_at: datetime | None = None
     escalation_level: int = 0
     unacked_at: datetime | None = None  # recorded unacknowledged after the second deadline
+    delivery: Delivery | None = None  # when it first reached the addressee
+    counterparty_delivery: Delivery | None = None  # when the other party's alert reached it
+    closed_at: datetime | None = None
+    closed_reason: str | None = None  # resolved | coordinated
+    coordinated: Coordination | None = None  # the addressee recorded it as coordinated
+    reopened: int = 0  # times the pair conflicted again after the alert was closed
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """An alert reached ``party`` at ``at`` (confirmed by ``by``), ``lead_time_s`` seconds
+    before the conflicting activity starts; ``late`` when that is under ``required_s``."""
+
+    party: str
+    at: datetime
+    by: str
+    lead_time_s: float
+    required_s: float | None
+
+    @property
+    def late(self) -> bool:
+        return self.required_s is not None and self.lead_time_s < self.required_s
+
+    def json(self) -> dict[str, Any]:
+        return {"party": self.party, "at": format_rfc3339(self.at), "by": self.by,
+                "lead_time_s": self.lead_time_s, "required_s": self.required_s,
+                "late": self.late}
+
+
+@dataclass(frozen=True, slots=True)
+class Coordination:
+    """The addressee's officer ``by`` recorded the conflict as coordinated at ``at``, citing
+    the messages ``refs`` (ids) that agreed it."""
+
+    at: datetime
+    by: str
+    refs: tuple[str, ...] = ()
+
+    def json(self) -> dict[str, Any]:
+        return {"at": format_rfc3339(self.at), "by": self.by, "messages": list(self.refs)}
 
 
 def alert_id(addressee: str, kind: AlertKind, a: Ref, b: Ref) -> str:
@@ -67,6 +115,33 @@ def alert_id(addressee: str, kind: AlertKind, a: Ref, b: Ref) -> str:
         x, y = sorted((x, y))
     digest = hashlib.sha256(f"{addressee}\n{kind.value}\n{x}\n{y}".encode()).hexdigest()
     return f"al-{digest[:32]}"
+
+
+def counterpart_id(a: Alert) -> str:
+    """The id of the other party's ``conflict`` alert about the same pair (for a
+    ``late_notice`` alert: the late filer's)."""
+    return alert_id(a.other.owner, AlertKind.CONFLICT, a.other, a.subject)
+
+
+def activity_start(body: Mapping[str, Any]) -> datetime:
+    """The start of the conflicting activity: the alert body's window start."""
+    return parse_rfc3339(str(body["window"]["start"]))
+
+
+def required_lead_s(body: Mapping[str, Any]) -> float | None:
+    req = body.get("lead_time", {}).get("required_s")
+    return None if req is None else float(req)
+
+
+def delivery_lead_time(body: Mapping[str, Any], at: datetime) -> dict[str, Any]:
+    """The lead time of an alert delivered at ``at``: measured at filing (the later filing's
+    start minus its filing time) and at delivery (the activity start minus ``at``), with the
+    pair's required minimum and whether the delivery came late."""
+    at_delivery = (activity_start(body) - at).total_seconds()
+    required = required_lead_s(body)
+    return {"at_filing_s": body.get("lead_time", {}).get("measured_s"),
+            "at_delivery_s": at_delivery, "required_s": required,
+            "late": required is not None and at_delivery < required}
 
 
 def _ref(r: Ref) -> dict[str, str]:
@@ -150,6 +225,13 @@ def alert_json(a: Alert) -> dict[str, Any]:
         "ack": None if a.ack_at is None else {
             "at": format_rfc3339(a.ack_at), "by": a.ack_by, "receipt": a.receipt},
         **escalation_json(a.deadline_at, a.escalated_at, a.escalation_level, a.unacked_at),
+        "delivery": None if a.delivery is None else a.delivery.json(),
+        "counterparty_delivery": (None if a.counterparty_delivery is None
+                                  else a.counterparty_delivery.json()),
+        "closed": None if a.closed_at is None else {
+            "at": format_rfc3339(a.closed_at), "reason": a.closed_reason},
+        "coordinated": None if a.coordinated is None else a.coordinated.json(),
+        "reopened": a.reopened,
     }
 
 

@@ -68,9 +68,23 @@ def event_json(e: Event) -> dict[str, Any]:
     }
 
 
-def delivery_statement(e: Event, officer: str, at: datetime, audit_seq: int) -> dict[str, Any]:
+def item_type(e: Event) -> str:
+    """``alert`` or ``message``: the type of the item the event carries."""
+    return str(e.body["type"]) if e.kind in WRAPPED else e.kind
+
+
+def alert_body(e: Event) -> Mapping[str, Any] | None:
+    """The body of the alert the event carries (None for a message)."""
+    if item_type(e) != "alert":
+        return None
+    item = e.body["item"] if e.kind in WRAPPED else e.body
+    body: Mapping[str, Any] = item["body"]
+    return body
+
+
+def delivery_statement(e: Event, officer: str, at: datetime, audit_seq: int,
+                       **extra: Any) -> dict[str, Any]:
     """The unsigned receipt: ``officer`` of ``e.party`` confirmed delivery of the item at
-    ``at``, recorded as audit record ``audit_seq``."""
-    item_type = str(e.body["type"]) if e.kind in WRAPPED else e.kind
-    return receipt(item_type, e.item_id, item_hash(e.kind, e.body), e.party, officer,
-                   "delivered", at, audit_seq)
+    ``at``, recorded as audit record ``audit_seq`` (``extra``: e.g. an alert's lead time)."""
+    return receipt(item_type(e), e.item_id, item_hash(e.kind, e.body), e.party, officer,
+                   "delivered", at, audit_seq, **extra)

@@ -25,10 +25,13 @@ def content_hash(content: Mapping[str, Any]) -> str:
 
 
 def receipt(item_type: str, item_id: str, item_hash: str, party: str, officer: str,
-            event: str, at: datetime, audit_seq: int) -> dict[str, Any]:
+            event: str, at: datetime, audit_seq: int,
+            **extra: Any) -> dict[str, Any]:
     """The unsigned receipt statement: ``officer`` of ``party`` did ``event`` to the item at
-    ``at``, recorded as audit record ``audit_seq``."""
+    ``at``, recorded as audit record ``audit_seq``; ``extra`` members (plain JSON) are added
+    as given (e.g. ``lead_time`` of a delivered alert, ``coordinated``)."""
     return {
+        **extra,
         "type": RECEIPT_TYPE,
         "item": {"type": item_type, "id": item_id, "content_hash": item_hash},
         "party": party,

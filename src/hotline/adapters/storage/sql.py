@@ -39,6 +39,7 @@ from hotline.adapters.codec import (
     declaration_from_json,
     declaration_to_json,
 )
+from hotline.adapters.storage.sql_alerts import LIFECYCLE_COLUMNS, AlertLifecycleRows, lifecycle
 from hotline.adapters.storage.sql_events import EventRows
 from hotline.adapters.storage.sql_relay import MessageRows
 from hotline.adapters.storage.sql_relay import stamp as _stamp
@@ -101,7 +102,7 @@ def split_statements(script: str) -> list[str]:
 _ENTITY_COLUMNS = "e.kind, e.id, e.version, e.updated_at, e.body"
 
 
-class SqlTx(MessageRows, EventRows, WebhookRows, StoreTx):
+class SqlTx(MessageRows, EventRows, WebhookRows, AlertLifecycleRows, StoreTx):
     """One transaction on one connection, in the portable dialect."""
 
     def __init__(
@@ -358,6 +359,7 @@ class SqlTx(MessageRows, EventRows, WebhookRows, StoreTx):
         rows = self._all(
             f"SELECT {_ALERT_COLUMNS} FROM alerts WHERE deadline_at IS NOT NULL "
             "AND deadline_at <= ? AND ack_at IS NULL AND unacked_at IS NULL "
+            "AND closed_at IS NULL "
             "ORDER BY deadline_at, id LIMIT ?", (_stamp(now), limit))
         return [_alert(r) for r in rows]
 
@@ -438,12 +440,12 @@ class SqlTx(MessageRows, EventRows, WebhookRows, StoreTx):
 
 _ALERT_COLUMNS = ("id, party, kind, severity, subject_kind, subject_id, other_kind, other_id, "
                   "body, created_at, ack_at, ack_by, receipt, deadline_at, escalated_at, "
-                  "escalation_level, unacked_at")
+                  "escalation_level, unacked_at, " + LIFECYCLE_COLUMNS)
 
 
 def _alert(row: Row) -> Alert:
     (id_, party, kind, severity, s_kind, s_id, o_kind, o_id, body, created, ack_at, ack_by,
-     receipt, deadline_at, escalated_at, level, unacked_at) = row
+     receipt, deadline_at, escalated_at, level, unacked_at) = row[:17]
     parsed = json.loads(body)
     created_at = parse_rfc3339(created)
     return Alert(
@@ -454,6 +456,7 @@ def _alert(row: Row) -> Alert:
         receipt=None if receipt is None else json.loads(receipt),
         deadline_at=_unstamp(deadline_at), escalated_at=_unstamp(escalated_at),
         escalation_level=int(level), unacked_at=_unstamp(unacked_at),
+        **lifecycle(party, parsed, row[17:]),
     )
 
 

@@ -1,0 +1,116 @@
+"""The portable SQL of an alert's life after it was raised, mixed into ``SqlTx``: delivery
+(with its lead time), coordination, closure and reopening (migration 008).
+
+Contract: each update changes a row only from the state it expects (delivery is recorded once;
+an alert is closed once until reopened; coordination is recorded once per opening) and says
+whether it did. Times are fixed-width RFC 3339 text (microseconds); ``coordinated_refs`` is a
+JSON list of message ids. :func:`lifecycle` decodes the ``LIFECYCLE_COLUMNS`` of a row.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from hotline.adapters.storage.sql_relay import stamp, unstamp
+from hotline.relay.alerts import Coordination, Delivery, required_lead_s
+
+Row = tuple[Any, ...]
+LIFECYCLE_COLUMNS = ("delivered_at, delivered_by, delivery_lead_s, closed_at, closed_reason, "
+                     "coordinated_at, coordinated_by, coordinated_refs, reopened")
+
+
+def lifecycle(party: str, body: Mapping[str, Any], cols: Row) -> dict[str, Any]:
+    """The :class:`~hotline.relay.alerts.Alert` fields stored in ``LIFECYCLE_COLUMNS``."""
+    (delivered_at, delivered_by, lead_s, closed_at, reason, coord_at, coord_by, refs,
+     reopened) = cols
+    delivery = None
+    if delivered_at is not None:
+        delivery = Delivery(party, stamp_of(delivered_at), str(delivered_by), float(lead_s),
+                            required_lead_s(body))
+    coordinated = None
+    if coord_at is not None:
+        coordinated = Coordination(stamp_of(coord_at), str(coord_by),
+                                   tuple(json.loads(refs or "[]")))
+    return {"delivery": delivery, "closed_at": unstamp(closed_at), "closed_reason": reason,
+            "coordinated": coordinated, "reopened": int(reopened or 0)}
+
+
+def stamp_of(text: str) -> datetime:
+    found = unstamp(text)
+    assert found is not None
+    return found
+
+
+class AlertLifecycleRows:
+    """Needs the host transaction's ``_all`` and ``_run``."""
+
+    def _all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        raise NotImplementedError
+
+    def _run(self, sql: str, params: Sequence[Any] = ()) -> None:
+        raise NotImplementedError
+
+    def alert_delivered(self, id: str, at: datetime, by: str, lead_s: float) -> bool:
+        """Record the first delivery of alert ``id``; False if it was recorded before."""
+        if self._all("SELECT 1 FROM alerts WHERE id = ? AND delivered_at IS NULL", (id,)):
+            self._run("UPDATE alerts SET delivered_at = ?, delivered_by = ?, delivery_lead_s = ? "
+                      "WHERE id = ? AND delivered_at IS NULL", (stamp(at), by, lead_s, id))
+            return True
+        return False
+
+    def alert_deliveries(self, ids: Sequence[str]) -> dict[str, Delivery]:
+        """The recorded deliveries of the alerts ``ids`` that have one, by id."""
+        out: dict[str, Delivery] = {}
+        wanted = list(dict.fromkeys(ids))
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i:i + 500]
+            marks = ",".join("?" * len(chunk))
+            for id_, party, body, at, by, lead_s in self._all(
+                    "SELECT id, party, body, delivered_at, delivered_by, delivery_lead_s "
+                    f"FROM alerts WHERE id IN ({marks}) AND delivered_at IS NOT NULL", chunk):
+                out[id_] = Delivery(party, stamp_of(at), str(by), float(lead_s),
+                                    required_lead_s(json.loads(body)))
+        return out
+
+    def alert_ids_about(self, kind: str, id: str, *, open_only: bool = True) -> list[str]:
+        """The ids of the alerts whose pair includes declaration (kind, id)."""
+        extra = " AND closed_at IS NULL" if open_only else ""
+        rows = self._all(
+            f"SELECT id FROM alerts WHERE subject_kind = ? AND subject_id = ?{extra} "
+            f"UNION SELECT id FROM alerts WHERE other_kind = ? AND other_id = ?{extra}",
+            (kind, id, kind, id))
+        return sorted(str(r[0]) for r in rows)
+
+    def close_alert(self, id: str, at: datetime, reason: str) -> bool:
+        """Close open alert ``id`` for ``reason``; False if it was closed already."""
+        if self._all("SELECT 1 FROM alerts WHERE id = ? AND closed_at IS NULL", (id,)):
+            self._run("UPDATE alerts SET closed_at = ?, closed_reason = ? "
+                      "WHERE id = ? AND closed_at IS NULL", (stamp(at), reason, id))
+            return True
+        return False
+
+    def coordinate_alert(self, id: str, at: datetime, by: str, refs: Sequence[str]) -> bool:
+        """Record that the addressee coordinated alert ``id``; False if recorded already."""
+        if self._all("SELECT 1 FROM alerts WHERE id = ? AND coordinated_at IS NULL", (id,)):
+            self._run("UPDATE alerts SET coordinated_at = ?, coordinated_by = ?, "
+                      "coordinated_refs = ? WHERE id = ? AND coordinated_at IS NULL",
+                      (stamp(at), by, json.dumps(list(refs)), id))
+            return True
+        return False
+
+    def reopen_alert(self, id: str, deadline_at: datetime | None) -> bool:
+        """Reopen closed alert ``id``: closure, acknowledgment, coordination, escalation and
+        delivery cleared, a new ack deadline; False if it was open."""
+        if not self._all("SELECT 1 FROM alerts WHERE id = ? AND closed_at IS NOT NULL", (id,)):
+            return False
+        self._run(
+            "UPDATE alerts SET closed_at = NULL, closed_reason = NULL, coordinated_at = NULL, "
+            "coordinated_by = NULL, coordinated_refs = NULL, ack_at = NULL, ack_by = NULL, "
+            "receipt = NULL, escalated_at = NULL, escalation_level = 0, unacked_at = NULL, "
+            "delivered_at = NULL, delivered_by = NULL, delivery_lead_s = NULL, "
+            "deadline_at = ?, reopened = reopened + 1 WHERE id = ?",
+            (None if deadline_at is None else stamp(deadline_at), id))
+        return True
