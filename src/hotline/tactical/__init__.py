@@ -1,0 +1,1 @@
+"""Tactical layer: live track state, prediction, conflict detection, feed parsers (pure code)."""
