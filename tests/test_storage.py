@@ -88,3 +88,12 @@ def test_reopening_applies_no_migration_twice(store: SqlStore, tmp_path: object)
         from hotline.adapters.storage.postgres import PostgresStore
 
         PostgresStore(store.dsn).close()  # type: ignore[attr-defined]
+
+
+def test_migrations_are_numbered_one_to_n_without_duplicates() -> None:
+    """Two branches that each add "the next" migration must not both land silently: the
+    runner refuses duplicate or missing numbers, and the shipped set is 1..n."""
+    from hotline.adapters.storage.sql import migrations
+
+    numbers = [n for n, _ in migrations()]
+    assert numbers == list(range(1, len(numbers) + 1))

@@ -87,11 +87,20 @@ class DecodeCache:
 def migrations() -> list[tuple[int, str]]:
     """The numbered migrations shipped with the package, in order."""
     folder = resources.files("hotline.adapters.storage") / "migrations"
-    found = []
+    found: dict[int, tuple[str, str]] = {}
     for entry in folder.iterdir():
         if entry.name.endswith(".sql"):
-            found.append((int(entry.name.split("_", 1)[0]), entry.read_text()))
-    return sorted(found)
+            number = int(entry.name.split("_", 1)[0])
+            if number in found:  # two branches each added "their" next migration
+                raise RuntimeError(
+                    f"migrations {found[number][0]} and {entry.name} share number {number}: "
+                    "renumber the newer one"
+                )
+            found[number] = (entry.name, entry.read_text())
+    numbers = sorted(found)
+    if numbers != list(range(1, len(numbers) + 1)):
+        raise RuntimeError(f"migration numbers {numbers} are not 1..{len(numbers)} without gaps")
+    return [(n, found[n][1]) for n in numbers]
 
 
 def split_statements(script: str) -> list[str]:
