@@ -9,7 +9,7 @@ its centre. Constructors validate and raise :class:`~hotline.domain.errors.Inval
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from hotline.domain.errors import InvalidGeometry
 
@@ -40,17 +40,25 @@ class Polygon:
     """A simple polygon whose edges are geodesics. At least 3 distinct vertices."""
 
     vertices: tuple[LatLng, ...]
+    #: The hash, computed once: footprints key caches that are consulted per candidate pair.
+    _hash: int = field(default=0, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         from hotline.domain.polygon_checks import normalise_and_check
 
-        object.__setattr__(self, "vertices", normalise_and_check(self.vertices))
+        vertices = normalise_and_check(self.vertices)
+        object.__setattr__(self, "vertices", vertices)
+        object.__setattr__(self, "_hash", hash(vertices))
+
+    def __hash__(self) -> int:
+        return self._hash
 
     @classmethod
     def trusted(cls, vertices: tuple[LatLng, ...]) -> Polygon:
         """A polygon from vertices that were already checked (read back from storage)."""
         polygon = object.__new__(cls)
         object.__setattr__(polygon, "vertices", vertices)
+        object.__setattr__(polygon, "_hash", hash(vertices))
         return polygon
 
 

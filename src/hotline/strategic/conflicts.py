@@ -25,7 +25,10 @@ def volume_overlap(
     a: Volume4D, b: Volume4D, policy: SeparationPolicy, ia: int = 0, ib: int = 0
 ) -> VolumeOverlap | None:
     """The overlap of two volumes under ``policy``, or ``None`` when they are separated."""
-    window = a.window.overlap(b.window)
+    wa, wb = a.window, b.window
+    if wa.start >= wb.end or wb.start >= wa.end:  # half-open windows apart: the common case
+        return None
+    window = wa.overlap(wb)
     if window is None:
         return None
     vertical = vertical_overlap(
