@@ -14,10 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import NDArray
 
 from hotline.tactical.alerting import EARTH_RADIUS_M, Alerter, PairAlert
 from hotline.tactical.profiles import AlertingProfile
+from hotline.tactical.states import TrafficState
 
 
 @dataclass(frozen=True)
@@ -40,34 +40,19 @@ class Aircraft:
                 self.alt_m + self.vs_mps * t)
 
 
-@dataclass(frozen=True)
-class Columns:
-    """A snapshot in the shape :class:`hotline.tactical.alerting.TrafficColumns` reads."""
-
-    ids: NDArray[np.str_]
-    party: NDArray[np.str_]
-    lat_deg: NDArray[np.float64]
-    lon_deg: NDArray[np.float64]
-    alt_m: NDArray[np.float64]
-    gs_mps: NDArray[np.float64]
-    trk_deg: NDArray[np.float64]
-    vs_mps: NDArray[np.float64]
-    t_s: NDArray[np.float64]
-
-
-def snapshot(aircraft: Sequence[Aircraft], t: float, *, t0: float = 0.0) -> Columns:
+def snapshot(aircraft: Sequence[Aircraft], t: float, *, t0: float = 0.0) -> TrafficState:
     """States of ``aircraft`` at encounter time ``t``, stamped ``t0 + t``."""
     rows = [a.at(t) for a in aircraft]
     deg = 180.0 / math.pi / EARTH_RADIUS_M
-    return Columns(
-        ids=np.array([a.id for a in aircraft], dtype=np.str_),
-        party=np.array([a.party for a in aircraft], dtype=np.str_),
-        lat_deg=np.array([y * deg for _, y, _ in rows]),
-        lon_deg=np.array([x * deg for x, _, _ in rows]),
-        alt_m=np.array([z for _, _, z in rows]),
-        gs_mps=np.array([a.gs_mps for a in aircraft]),
-        trk_deg=np.array([a.trk_deg for a in aircraft]),
-        vs_mps=np.array([a.vs_mps for a in aircraft]),
+    return TrafficState.from_columns(
+        [a.id for a in aircraft],
+        [y * deg for _, y, _ in rows],
+        [x * deg for x, _, _ in rows],
+        [z for _, _, z in rows],
+        [a.gs_mps for a in aircraft],
+        [a.trk_deg for a in aircraft],
+        [a.vs_mps for a in aircraft],
+        party=[a.party for a in aircraft],
         t_s=np.full(len(aircraft), t0 + t),
     )
 

@@ -3,9 +3,9 @@
 Contract: pure (no clock, no I/O). An :class:`Alerter` is built from an
 :class:`~hotline.tactical.profiles.AlertingProfile`; :meth:`Alerter.step` takes the time ``t``
 (float seconds on the caller's time line, strictly increasing from call to call) and a
-snapshot of the aircraft present then (:class:`TrafficColumns`: ids, party, lat/lon degrees,
-altitude m, ground speed m/s, track degrees, vertical speed m/s, and ``t_s``, when each state
-was measured, ``<= t``; states are extrapolated to ``t`` on straight lines). It returns one
+snapshot of the aircraft present then (:class:`~hotline.tactical.states.TrafficState`, whose
+``t_s`` says when each state was measured, ``<= t``; states are extrapolated to ``t`` on
+straight lines). It returns one
 :class:`PairAlert` per pair whose raw or filtered alert level is above 0, sorted by ids.
 
 Per step, vectorised over candidate pairs (numpy): pairs that cannot violate any level's
@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Final, Protocol
+from typing import Final
 
 import numpy as np
 from numpy.typing import NDArray
@@ -41,6 +41,7 @@ from hotline.domain.errors import InvalidInput
 from hotline.domain.units import FT, NM
 from hotline.tactical.hysteresis import PairFilter
 from hotline.tactical.profiles import AlertingProfile, Thresholds
+from hotline.tactical.states import TrafficState
 from hotline.tactical.wellclear import FloatArray, Intervals, RelativeStates, violation_intervals
 
 IntArray = NDArray[np.intp]
@@ -49,29 +50,6 @@ IntArray = NDArray[np.intp]
 EARTH_RADIUS_M: Final = 6_371_008.8
 #: Pairs are screened in chunks of this many aircraft rows (bounds memory to chunk x N).
 _CHUNK: Final = 512
-
-
-class TrafficColumns(Protocol):
-    """What :meth:`Alerter.step` reads from a snapshot (the probe's ``TrafficState`` fits)."""
-
-    @property
-    def ids(self) -> NDArray[np.str_]: ...
-    @property
-    def party(self) -> NDArray[np.str_]: ...
-    @property
-    def lat_deg(self) -> FloatArray: ...
-    @property
-    def lon_deg(self) -> FloatArray: ...
-    @property
-    def alt_m(self) -> FloatArray: ...
-    @property
-    def gs_mps(self) -> FloatArray: ...
-    @property
-    def trk_deg(self) -> FloatArray: ...
-    @property
-    def vs_mps(self) -> FloatArray: ...
-    @property
-    def t_s(self) -> FloatArray: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +90,7 @@ class Alerter:
     _last_seen: dict[str, float] = field(default_factory=dict)
     _last_t: float = -math.inf
 
-    def step(self, t: float, states: TrafficColumns) -> list[PairAlert]:
+    def step(self, t: float, states: TrafficState) -> list[PairAlert]:
         """Detect, filter and report at time ``t`` (see the module docstring)."""
         t = float(t)
         if not math.isfinite(t):
@@ -165,7 +143,7 @@ class Alerter:
         out.sort(key=lambda alert: (alert.a, alert.b))
         return out
 
-    def detect(self, t: float, states: TrafficColumns) -> Detections:
+    def detect(self, t: float, states: TrafficState) -> Detections:
         """Raw levels and times to violation of the candidate pairs at ``t`` (no filtering).
 
         Candidate pairs are ordered so that ``ids[i] < ids[j]``.
@@ -188,7 +166,7 @@ class Alerter:
         corrective = intervals(p.levels[p.corrective_level - 1].thresholds)
         return Detections(i, j, raw, corrective.t_in)
 
-    def candidate_pairs(self, t: float, states: TrafficColumns) -> tuple[IntArray, IntArray]:
+    def candidate_pairs(self, t: float, states: TrafficState) -> tuple[IntArray, IntArray]:
         """Index pairs ``(i, j)`` that could violate some level within the lookahead."""
         n = len(states.ids)
         if n < 2:
@@ -256,7 +234,7 @@ class Alerter:
         return PairAlert(t, key[0], key[1], level, raw, name, ttv_out, reason)
 
 
-def relative_states(states: TrafficColumns, i: IntArray, j: IntArray, t: float) -> RelativeStates:
+def relative_states(states: TrafficState, i: IntArray, j: IntArray, t: float) -> RelativeStates:
     """Relative states (``i`` minus ``j``) at time ``t`` in each pair's local plane."""
     lat_i, lat_j = np.radians(states.lat_deg[i]), np.radians(states.lat_deg[j])
     dlon = np.radians(states.lon_deg[i] - states.lon_deg[j])
