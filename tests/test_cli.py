@@ -9,8 +9,6 @@ from pathlib import Path
 
 import jwt
 
-from hotline.adapters.storage.pgserver import free_port
-
 HOTLINE = [sys.executable, "-m", "hotline.cli.main"]
 
 
@@ -34,16 +32,3 @@ def test_token_prints_the_token_alone_on_the_last_line(tmp_path: Path) -> None:
 def test_token_refuses_a_bad_party(tmp_path: Path) -> None:
     done = run("token", "--party", "Blue Force", cwd=tmp_path)
     assert done.returncode == 2 and "party" in done.stderr
-
-
-def test_demo_seeds_serves_and_answers(tmp_path: Path) -> None:
-    port = free_port()
-    done = run("demo", "--check", "--port", str(port), "--data-dir", str(tmp_path / "demo"),
-               cwd=tmp_path)
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert f"http://127.0.0.1:{port}/v1" in done.stdout
-    for party in ("BLUE", "RED", "CIVIL"):
-        assert f"{party}_TOKEN=ey" in done.stdout
-    assert "check: GET blue-cap-north as red -> 200, conflicts=2" in done.stdout
-    assert "Alert log" in done.stdout
-    assert "red   URGENT  late_notice zone red-sam-site-3 x notice civil-medevac-1" in done.stdout

@@ -2,12 +2,15 @@
 
 Contract: ``<data_dir>/keys/audit-ed25519.key`` holds the private key as unencrypted PKCS#8
 PEM, mode 0600, created atomically on first use (two processes starting together end up with
-the same key). :func:`load_audit_public_key` only reads: operator tools never create a key.
+the same key). Under a simulated clock the signer marks receipts ``"clock": "simulated"``.
+:func:`load_audit_public_key` only reads: operator tools never create a key.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
@@ -18,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 from hotline.adapters.tokens import create_secret_file
 from hotline.audit.signing import Signer
 from hotline.domain.errors import InvalidInput
+from hotline.relay.receipts import RECEIPT_TYPE
 
 
 def audit_key_path(data_dir: Path) -> Path:
@@ -32,7 +36,22 @@ def _load(path: Path) -> Ed25519PrivateKey:
     return key
 
 
-def load_or_create_audit_signer(data_dir: Path) -> Signer:
+class SimulatedTimeSigner(Signer):
+    """A signer whose receipts say that their times come from a simulated clock: it adds
+    ``"clock": "simulated"`` to every ``hotline.receipt.v1`` statement it signs (other
+    statements, e.g. tree heads, are signed unchanged)."""
+
+    __slots__ = ()
+
+    def sign(self, statement: Mapping[str, Any]) -> dict[str, Any]:
+        if statement.get("type") == RECEIPT_TYPE:
+            statement = {**statement, "clock": "simulated"}
+        return super().sign(statement)
+
+
+def load_or_create_audit_signer(data_dir: Path, *, simulated: bool = False) -> Signer:
+    """The audit signer (key created on first use); ``simulated``: a
+    :class:`SimulatedTimeSigner`, for a service running on a simulated clock."""
     path = audit_key_path(data_dir)
     if not path.exists():
         pem = Ed25519PrivateKey.generate().private_bytes(
@@ -41,7 +60,7 @@ def load_or_create_audit_signer(data_dir: Path) -> Signer:
             serialization.NoEncryption(),
         )
         create_secret_file(path, pem)
-    return Signer(_load(path))
+    return (SimulatedTimeSigner if simulated else Signer)(_load(path))
 
 
 def load_audit_public_key(data_dir: Path) -> Ed25519PublicKey | None:

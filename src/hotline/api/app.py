@@ -86,7 +86,8 @@ def create_app(
     if clock is None:
         clock = OffsetClock(settings.clock_start) if settings.clock_start else SystemClock()
     app.state.service = HotlineService(the_store, clock, settings.to_service_config())
-    signer = load_or_create_audit_signer(settings.data_dir)
+    signer = load_or_create_audit_signer(settings.data_dir,
+                                         simulated=getattr(clock, "simulated", False))
     app.state.audit = AuditTrail(the_store, clock, signer)
     ack = settings.ack_policy()
     app.state.alerts = AlertDesk(the_store, clock, signer, ack)

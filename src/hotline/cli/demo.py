@@ -1,154 +1,223 @@
-"""``hotline demo``: a fresh SQLite database with three parties and a few notices, served.
+"""``hotline demo``: the whole product on the embedded default, playing a scenario.
 
-Parties: ``blue`` and ``red`` (two air forces over one country) and ``civil`` (the ANSP).
-Times are relative to now, so the demo is always in the future. Prints the API URL and one
-ready token per party, then serves until Ctrl-C (``--check`` seeds, probes and exits).
+Starts the service on a fresh SQLite database under ``--data-dir`` on a simulated clock
+(receipts made under it carry ``"clock": "simulated"``; tokens still expire by the wall
+clock), plays the scenario (default: the packaged Kestrel Basin, ``--scenario FILE`` for
+another; format in docs/SCENARIOS.md) through the HTTP API at ``--speed`` times real time
+(0: as fast as possible) while showing the alert log live, then checks the scenario's expected
+facts. Interactive: keeps serving (the simulated clock then runs at real speed) and prints the
+console URL and a ready token per party. ``--headless``: prints the log and a summary, writes
+``<data-dir>/demo-summary.json`` and exits 0 if every checked fact holds, 1 if one is missing.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
+import sys
 import threading
 import time
+from collections import deque
 from datetime import UTC, datetime, timedelta
+from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
-from hotline.adapters.codec import volumes_from_json
+from hotline.adapters.clock import SimulatedClock
 from hotline.adapters.tokens import load_or_create_issuer_key, mint
-from hotline.domain.notice import NoticeState, ZoneRole
-from hotline.service import Actor, HotlineService, NoticeDraft, ZoneDraft
+from hotline.domain.errors import HotlineError
+from hotline.domain.time import format_rfc3339, parse_rfc3339
+from hotline.scenario.driver import LogLine, Outcome, Player
+from hotline.scenario.facts import MISSING, OK, FactResult, check
+from hotline.scenario.model import Scenario, load_scenario
 from hotline.settings import Settings
 
-PARTIES = ("blue", "red", "civil")
+#: The officer of the operator's admin token (audit verification).
+OPERATOR = "operator"
 
 
-def _vol(outline: dict[str, Any], lo_ft: float, hi_ft: float, start: datetime,
-         hours: float, reference: str = "AMSL") -> dict[str, Any]:
-    return {
-        "volume": {
-            **outline,
-            "altitude_lower": {"value": lo_ft, "reference": reference, "units": "FT"},
-            "altitude_upper": {"value": hi_ft, "reference": reference, "units": "FT"},
-        },
-        "time_start": {"value": start.isoformat().replace("+00:00", "Z")},
-        "time_end": {"value": (start + timedelta(hours=hours)).isoformat().replace("+00:00", "Z")},
-    }
-
-
-def _poly(*pts: tuple[float, float]) -> dict[str, Any]:
-    return {"outline_polygon": {"vertices": [{"lat": a, "lng": b} for a, b in pts]}}
-
-
-def _circle(lat: float, lng: float, radius_nm: float) -> dict[str, Any]:
-    return {"outline_circle": {"center": {"lat": lat, "lng": lng},
-                               "radius": {"value": radius_nm, "units": "NM"}}}
-
-
-def seed(service: HotlineService, now: datetime) -> list[str]:
-    """File the demonstration zones and notices; returns one line per filing."""
-    lines = []
-    h = timedelta(hours=1)
-
-    def zone(party: str, id: str, role: ZoneRole, name: str, vols: list[dict[str, Any]]) -> None:
-        r = service.put_zone(Actor(party, f"{party}-duty"), id,
-                             ZoneDraft(volumes_from_json(vols), role, name))
-        lines.append(f"zone   {party:<5} {id:<22} conflicts={len(r.conflicts)}")
-
-    def notice(party: str, id: str, purpose: str, vols: list[dict[str, Any]],
-               priority: int = 50) -> None:
-        r = service.put_notice(Actor(party, f"{party}-duty"), id,
-                               NoticeDraft(volumes_from_json(vols), NoticeState.ACCEPTED,
-                                           priority, purpose))
-        late = " LATE" if r.declaration.lead_time.late else ""
-        lines.append(f"notice {party:<5} {id:<22} conflicts={len(r.conflicts)}{late}")
-
-    day = now + 24 * h
-    zone("red", "red-sam-site-3", ZoneRole.ENGAGEMENT, "SAM site 3 (engagement zone)",
-         [_vol(_circle(34.90, 37.20, 15), 0, 45000, now + 2 * h, 24 * 7)])
-    zone("blue", "blue-base-alpha", ZoneRole.PROTECTED, "Air base Alpha",
-         [_vol(_circle(35.40, 36.00, 5), 0, 10000, now, 24 * 30)])
-    zone("civil", "civil-airway-w7", ZoneRole.AIRSPACE, "Airway W7 corridor",
-         [_vol(_poly((34.0, 36.4), (34.1, 36.4), (35.9, 38.9), (35.8, 38.9)),
-               20000, 36000, now, 24 * 30, reference="PRESSURE")])
-    notice("blue", "blue-cap-north", "Combat air patrol, 2 x fighters",
-           [_vol(_poly((35.6, 37.0), (35.6, 38.0), (35.1, 38.0), (35.1, 37.0)),
-                 20000, 30000, day, 4)])
-    notice("red", "red-strike-east", "Strike package transit",
-           [_vol(_poly((35.3, 37.6), (35.3, 38.6), (34.8, 38.6), (34.8, 37.6)),
-                 15000, 25000, day + 2 * h, 3)])
-    notice("civil", "civil-medevac-1", "Medical evacuation helicopter",
-           [_vol(_circle(35.0, 36.9, 3), 0, 3000, now + timedelta(minutes=10), 2)],
-           priority=90)
-    notice("red", "red-ferry-south", "Ferry flight, 4 x transports",
-           [_vol(_poly((33.5, 36.5), (33.5, 37.0), (33.2, 37.0), (33.2, 36.5)),
-                 10000, 20000, day + 30 * h, 2)])
-    return lines
+def default_scenario() -> Path:
+    return Path(str(resources.files("hotline.scenario") / "data" / "kestrel.toml"))
 
 
 def register(verbs: Any) -> None:
-    p = verbs.add_parser("demo", help="serve a fresh demo database with three parties")
+    p = verbs.add_parser("demo", help="serve a fresh database and play a scenario on it")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--data-dir", dest="data_dir", default=".hotline/demo")
-    p.add_argument("--check", action="store_true", help="seed, probe over HTTP, then exit")
+    p.add_argument("--scenario", type=Path, default=None,
+                   help="scenario file (TOML, docs/SCENARIOS.md); default: Kestrel Basin")
+    p.add_argument("--speed", type=float, default=None,
+                   help="simulated seconds per real second (0: as fast as possible; "
+                   "default 10, headless 0)")
+    p.add_argument("--start", default=None,
+                   help="simulated start instant (RFC 3339); default: the scenario's, else "
+                   "the next whole minute")
+    p.add_argument("--headless", action="store_true",
+                   help="play to the end, print a summary and exit (0: all facts hold)")
+    p.add_argument("--check", action="store_true", help=argparse.SUPPRESS)  # old name
     p.set_defaults(run=run)
 
 
+def _tokens(settings: Settings, parties: list[str], scopes: list[str]) -> dict[str, str]:
+    key = load_or_create_issuer_key(settings.data_dir)
+    return {p: mint(key, party=p, officer=f"{p}-duty" if scopes == ["duty"] else f"{p}-feed",
+                    scopes=scopes, issuer=settings.jwt_issuer, audience=settings.jwt_audience,
+                    ttl_s=settings.token_ttl_s) for p in parties}
+
+
+class _Log:
+    """The alert log: printed line by line (headless) or shown live with rich."""
+
+    STYLE: ClassVar[dict[str, str]] = {
+        "urgent": "bold red", "warning": "yellow", "escalation": "bold magenta",
+        "unacknowledged": "bold magenta"}
+
+    def __init__(self, clock: SimulatedClock, name: str, live: bool) -> None:
+        self.clock = clock
+        self.name = name
+        self.lines: deque[LogLine] = deque(maxlen=24)
+        self.live = live
+
+    def __call__(self, line: LogLine) -> None:
+        if self.live:
+            self.lines.append(line)
+        else:
+            print(self.format(line), flush=True)
+
+    @staticmethod
+    def format(line: LogLine) -> str:
+        return (f"T+{_hms(line.t_s)} {format_rfc3339(line.at)}  {line.party:<6} "
+                f"{line.kind:<14} {line.severity:<8} {line.text}")
+
+    def __rich__(self) -> Any:
+        from rich.panel import Panel
+        from rich.table import Table
+
+        table = Table(expand=True, box=None, pad_edge=False)
+        for col in ("T+", "party", "what", "severity", ""):
+            table.add_column(col, no_wrap=col != "")
+        for ln in self.lines:
+            style = self.STYLE.get(ln.kind, self.STYLE.get(ln.severity, ""))
+            table.add_row(_hms(ln.t_s), ln.party, ln.kind, ln.severity, ln.text, style=style)
+        now = self.clock.now()
+        return Panel(table, title=f"Hotline demo: {self.name}",
+                     subtitle=f"simulated clock {format_rfc3339(now.replace(microsecond=0))}")
+
+
+def _hms(seconds: float) -> str:
+    s = int(seconds)
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+
+def summary_json(sc: Scenario, out: Outcome, facts: list[FactResult]) -> dict[str, Any]:
+    return {"scenario": sc.name, "start": format_rfc3339(out.start),
+            "end": format_rfc3339(out.end), "clock": "simulated",
+            "features": sorted(out.features), "track_reports": out.track_reports,
+            "alerts": {p: len(v) for p, v in out.alerts.items()},
+            "messages": sum(len(v) for v in out.outbox.values()),
+            "audit": out.audit_verify, "facts": [f.json() for f in facts],
+            "sample_receipt": next((a["ack"]["receipt"] for v in out.alerts.values()
+                                    for a in v if a.get("ack")), None)}
+
+
 def run(args: argparse.Namespace) -> int:
-    import httpx
     import uvicorn
 
     from hotline.api import create_app
 
+    headless = args.headless or args.check
+    speed = args.speed if args.speed is not None else (0.0 if headless else 10.0)
+    if speed < 0:
+        print("hotline demo: --speed must be >= 0 (0: as fast as possible)", file=sys.stderr)
+        return 2
+    try:
+        sc = load_scenario(args.scenario or default_scenario())
+        start = (parse_rfc3339(args.start, "--start") if args.start else sc.start
+                 or datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(minutes=1))
+    except HotlineError as exc:
+        print(f"hotline demo: {exc.message}", file=sys.stderr)
+        return 2
+
     data_dir = Path(args.data_dir)
     shutil.rmtree(data_dir / "db", ignore_errors=True)
     settings = Settings(data_dir=data_dir, db=f"sqlite:///{data_dir / 'db' / 'hotline.db'}",
-                        host=args.host, port=args.port)
-    app = create_app(settings)
-    # Whole minutes read better; the next minute keeps everything in the future.
-    now = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(minutes=1)
-    lines = seed(app.state.service, now)
-    key = load_or_create_issuer_key(data_dir)
-    tokens = {
-        p: mint(key, party=p, officer=f"{p}-duty", scopes=["duty"], issuer=settings.jwt_issuer,
-                audience=settings.jwt_audience, ttl_s=settings.token_ttl_s)
-        for p in PARTIES
-    }
+                        host=args.host, port=args.port, escalation_poll_s=0.05)
+    clock = SimulatedClock(start)
+    app = create_app(settings, clock=clock)
+    parties = list(sc.parties)
+    tokens = _tokens(settings, parties, ["duty"])
+    feeds = _tokens(settings, parties, ["feed"])
+    admin = _tokens(settings, [OPERATOR], ["admin"])[OPERATOR]
     url = f"http://{args.host}:{args.port}"
-    print("Demonstration data:")
-    for line in lines:
-        print("  " + line)
-    print("\nAlert log (what each party must acknowledge):")
-    for party in PARTIES:
-        for alert in app.state.alerts.list(Actor(party, f"{party}-duty"), limit=1000):
-            print(f"  {party:<5} {alert.severity.upper():<7} {alert.kind:<11} "
-                  f"{alert.subject.kind} {alert.subject.id} x {alert.other.kind} "
-                  f"{alert.other.id}")
-    print(f"\nHotline API: {url}/v1   interactive docs: {url}/docs\n")
-    for party, tok in tokens.items():
-        print(f"{party.upper()}_TOKEN={tok}")
-    print(f"\nTry:  curl -H \"Authorization: Bearer $BLUE_TOKEN\" {url}/v1/notices")
 
-    config = uvicorn.Config(app, host=args.host, port=args.port, log_level="warning")
-    server = uvicorn.Server(config)
-    if not args.check:
-        print("Serving; Ctrl-C to stop.", flush=True)
-        server.run()
-        return 0
+    server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port,
+                                           log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
+    for _ in range(400):
+        if server.started or not thread.is_alive():
+            break
+        time.sleep(0.05)
+    if not server.started:
+        print(f"hotline demo: the service did not start on {url}", file=sys.stderr)
+        return 1
+    log = _Log(clock, sc.name, live=not headless and sys.stdout.isatty())
+    print(f"Playing {sc.name!r} from {format_rfc3339(start)} (simulated) at "
+          f"{'full' if speed == 0 else f'{speed:g}x'} speed; service at {url}", flush=True)
+    player = Player(sc, url, tokens, admin, clock, start, speed, log, feeds)
     try:
-        for _ in range(200):
-            if server.started:
-                break
-            time.sleep(0.05)
-        r = httpx.get(f"{url}/v1/notices/blue-cap-north",
-                      headers={"Authorization": f"Bearer {tokens['red']}"}, timeout=10)
-        print(f"check: GET blue-cap-north as red -> {r.status_code}, "
-              f"conflicts={len(r.json().get('conflicts', []))}")
-        return 0 if r.status_code == 200 else 1
-    finally:
+        if log.live:
+            from rich.live import Live
+
+            with Live(log, refresh_per_second=4):
+                out = player.play()
+        else:
+            out = player.play()
+        facts = check(sc, out)
+    except HotlineError as exc:
+        print(f"hotline demo: {exc.message}", file=sys.stderr)
         server.should_exit = True
         thread.join(timeout=10)
+        return 1
+    finally:
+        player.close()
+    summary = summary_json(sc, out, facts)
+    (data_dir / "demo-summary.json").write_text(json.dumps(summary, indent=2))
+    _print_summary(out, facts)
+    missing = [f for f in facts if f.status == MISSING]
+
+    if headless:
+        server.should_exit = True
+        thread.join(timeout=10)
+        return 1 if missing else 0
+
+    clock.run(1.0)
+    print(f"\nHotline API: {url}/v1   console: {url}/   interactive docs: {url}/docs")
+    print("The simulated clock now runs at real speed. Log in to the console with a token:\n")
+    for party, tok in tokens.items():
+        print(f"{party.upper()}_TOKEN={tok}")
+    print(f"\nTry:  curl -H \"Authorization: Bearer $BLUE_TOKEN\" {url}/v1/alerts")
+    print("Serving; Ctrl-C to stop.", flush=True)
+    try:
+        while thread.is_alive():
+            thread.join(timeout=0.5)
+    except KeyboardInterrupt:
+        server.should_exit = True
+        thread.join(timeout=10)
+    return 0
+
+
+def _print_summary(out: Outcome, facts: list[FactResult]) -> None:
+    print(f"\nSummary ({format_rfc3339(out.start)} .. {format_rfc3339(out.end)}, simulated):")
+    print(f"  alerts per party: {json.dumps({p: len(v) for p, v in out.alerts.items()})}; "
+          f"messages: {sum(len(v) for v in out.outbox.values())}; "
+          f"track reports: {out.track_reports}")
+    for f in facts:
+        mark = {OK: "ok     ", MISSING: "MISSING"}.get(f.status, "pending")
+        print(f"  [{mark}] {f.fact:<21} {f.detail}")
+    n_ok = sum(f.status == OK for f in facts)
+    print(f"  {n_ok} of {len(facts)} facts hold"
+          + (f"; {sum(f.status == 'pending' for f in facts)} pending a server feature"
+             if any(f.status == "pending" for f in facts) else ""), flush=True)

@@ -62,5 +62,6 @@ def run_verify(args: argparse.Namespace) -> int:
     item = body.get("item", {})
     print(f"OK: {item.get('type')} {item.get('id')} {body.get('event')} by "
           f"{body.get('officer')} of {body.get('party')} at {body.get('at')} "
-          f"(audit record {body.get('audit_seq')}, content sha256 {item.get('content_hash')})")
+          f"(audit record {body.get('audit_seq')}, content sha256 {item.get('content_hash')})"
+          + (" [simulated clock]" if body.get("clock") == "simulated" else ""))
     return 0
