@@ -1,10 +1,9 @@
 """``hotline demo --headless``: the Kestrel Basin scenario played end to end on a real server
 (subprocess, real socket, SQLite), ending with the expected facts.
 
-Facts that need a server feature not yet present (live tracks: ``POST /v1/tracks``; the lead
-time at delivery in delivery receipts) are reported ``pending`` by the demo and asserted here
-to be pending *only while the feature is absent*: once the server has the feature, the same
-test requires the fact to hold.
+Facts that need a server feature not yet present (live tracks: ``POST /v1/tracks``) are
+reported ``pending`` by the demo and asserted here to be pending *only while the feature is
+absent*: once the server has the feature, the same test requires the fact to hold.
 """
 
 from __future__ import annotations
@@ -63,11 +62,9 @@ def test_late_notice_flagged_with_its_lead_time(demo: dict[str, Any]) -> None:
     assert f["status"] == "ok", f
     assert f["data"]["lead_at_filing_s"] == pytest.approx(40.0)
     assert f["data"]["required_s"] == 900
-    at_delivery = f["data"]["lead_at_delivery_s"]
-    if at_delivery is None:  # PENDING: the relay's delivery lead time is not on this branch
-        assert "at delivery: pending" in f["detail"]
-    else:
-        assert 0 < at_delivery <= 40.0
+    # Delivered at red's next poll of its event stream, 2 s later: 38 s of lead time left.
+    assert f["data"]["lead_at_delivery_s"] == pytest.approx(38.0)
+    assert f["data"]["delivered_at"] == "2031-05-14T06:19:22Z"
 
 
 def test_tactical_alerts_before_the_loss_and_the_entry(demo: dict[str, Any]) -> None:

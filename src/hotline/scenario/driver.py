@@ -7,11 +7,11 @@ the :class:`~hotline.adapters.clock.SimulatedClock` the service runs on and move
 tick by tick (``start + t_s``), paced at ``speed`` times real time (0: as fast as possible);
 every action due at ``t`` happens after the clock reached ``t``, so the order of what the
 service records does not depend on the machine's speed. Every :data:`POLL_S` simulated
-seconds each party polls its event stream, confirms delivery (signed receipts) and schedules
-the acknowledgment of each alert and message ``ack_delay`` later, except alerts its
-``ignore`` rules name (those escalate). Each event seen becomes a :class:`LogLine` for the
-caller's ``log`` sink. :meth:`Player.play` returns an :class:`Outcome` with what every party
-finally sees; :mod:`hotline.scenario.facts` checks it.
+seconds (from :data:`POLL_OFFSET_S`) each party polls its event stream, confirms delivery
+(signed receipts) and schedules the acknowledgment of each alert and message ``ack_delay``
+later, except alerts its ``ignore`` rules name (those escalate). Each event seen becomes a
+:class:`LogLine` for the caller's ``log`` sink. :meth:`Player.play` returns an
+:class:`Outcome` with what every party finally sees; :mod:`hotline.scenario.facts` checks it.
 """
 
 from __future__ import annotations
@@ -31,8 +31,10 @@ from hotline.domain.time import format_rfc3339
 from hotline.scenario.model import Filing, Ignore, MessageSpec, Scenario, VolumeSpec
 from hotline.scenario.tracks import States, sample
 
-#: How often (simulated seconds) each party polls its event stream.
+#: How often (simulated seconds) each party polls its event stream, from which offset (so
+#: that an item is delivered a little after it was raised, as over a real link).
 POLL_S = 5.0
+POLL_OFFSET_S = 2.0
 
 
 class PlayError(HotlineError):
@@ -268,7 +270,7 @@ class Player:
             self._at(f.at_s, "file", f)
         for m in sc.messages:
             self._at(m.at_s, "send", m)
-        t = 0.0
+        t = POLL_OFFSET_S
         while t <= sc.duration_s:
             self._at(t, "poll", None)
             t += POLL_S

@@ -73,22 +73,21 @@ def late_notice(sc: Scenario, out: Outcome, p: Mapping[str, Any]) -> FactResult:
                           data)
     detail = f"{notice} to {to}: lead time at filing {lead['measured_s']:.0f} s"
     d = _delivery(out, to, a["id"])
-    receipt = (d or {}).get("receipt") or {}
-    at_delivery = receipt.get("lead_time")
     if d is None:
         return FactResult("late_notice", MISSING, detail + "; never delivered", data)
     data["delivered_at"] = d["at"]
+    at_delivery = (d.get("receipt") or {}).get("lead_time")
     if at_delivery is None:
         detail += "; at delivery: pending (the delivery receipt has no lead_time yet)"
         data["lead_at_delivery_s"] = None
     else:
-        value = at_delivery.get("measured_s", at_delivery) if isinstance(
-            at_delivery, Mapping) else at_delivery
+        value = at_delivery.get("at_delivery_s")
         data["lead_at_delivery_s"] = value
-        if not (isinstance(value, int | float) and value <= lead["measured_s"]):
+        if not (isinstance(value, int | float) and value <= lead["measured_s"]
+                and at_delivery.get("late")):
             return FactResult("late_notice", MISSING, detail + f"; lead time at delivery "
-                              f"{value!r} is not a number at most that at filing", data)
-        detail += f", at delivery {value:.0f} s"
+                              f"{value!r} is not late and at most that at filing", data)
+        detail += f", at delivery {value:.0f} s (receipt signed)"
     return FactResult("late_notice", OK, detail, data)
 
 
