@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from hotline import __version__
-from hotline.cli import audit, demo, receipt, serve, token
+from hotline.cli import audit, demo, probe, receipt, serve, token
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -17,7 +17,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"hotline {__version__}")
     verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
-    for module in (serve, token, demo, audit, receipt):
+    for module in (serve, token, demo, audit, receipt, probe):
         module.register(verbs)
     return parser
 

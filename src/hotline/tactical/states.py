@@ -50,9 +50,11 @@ class InvalidState(InvalidInput):
     """A traffic state value is missing, not finite or impossible; ``row`` is 0-based and
     ``column`` is the :class:`TrafficState` field name."""
 
-    def __init__(self, detail: str, *, row: int, column: str, hint: str = "") -> None:
+    def __init__(self, detail: str, *, row: int, column: str, hint: str = "",
+                 reason: str = "") -> None:
         self.row = row
         self.column = column
+        self.reason = reason or detail  # the detail without the offending value
         super().__init__(detail, hint=hint, where=f"row {row}, column {column}")
 
 
@@ -145,6 +147,7 @@ def _check_column(name: str, values: FloatArray, bounds: tuple[float, float] | N
     if bad.any():
         row = int(np.argmax(bad))
         raise InvalidState(f"{values[row]} is not a finite number", row=row, column=name,
+                           reason="is not a finite number",
                            hint="every aircraft needs a complete state")
     if bounds is None:
         return
@@ -152,7 +155,8 @@ def _check_column(name: str, values: FloatArray, bounds: tuple[float, float] | N
     bad = (values < lo) | (values > hi)
     if bad.any():
         row = int(np.argmax(bad))
-        raise InvalidState(f"{values[row]:g} is outside {lo:g}..{hi:g}", row=row, column=name,
+        reason = f"is outside {lo:g}..{hi:g}"
+        raise InvalidState(f"{values[row]:g} {reason}", row=row, column=name, reason=reason,
                            hint=_HINTS.get(name, "check the units"))
 
 
