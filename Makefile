@@ -47,8 +47,10 @@ serve: $(STAMP)
 	$(BIN)/hotline serve
 
 bench: $(STAMP)
+	$(BIN)/pip install -q -e '.[bench]'
 	$(BIN)/python benchmarks/strategic.py $(BENCH_ARGS)
 	$(BIN)/python benchmarks/relay.py
+	$(BIN)/python benchmarks/tactical.py
 
 clean:
 	rm -rf $(VENV) .hotline .pytest_cache .mypy_cache .ruff_cache
