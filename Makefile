@@ -7,7 +7,9 @@ STAMP := $(VENV)/.installed
 .PHONY: install system-deps test lint typecheck demo serve bench clean
 
 # Debian packages the tests need: PostgreSQL's server binaries (the tests start a private
-# server with initdb + pg_ctl). Installed only when missing, and only where apt-get can.
+# server with initdb + pg_ctl) and chromium (the console's browser tests drive it through
+# playwright's executable_path; never `playwright install`). Installed only when missing, and
+# only where apt-get can.
 system-deps:
 	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null; then \
 	  :; \
@@ -16,6 +18,14 @@ system-deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; \
 	else \
 	  echo "PostgreSQL server binaries (initdb) not found: install PostgreSQL, or set HOTLINE_TEST_PG_DSN"; \
+	fi
+	@if [ -x /usr/bin/chromium ]; then \
+	  :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing chromium (Debian package chromium) for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else \
+	  echo "chromium not found at /usr/bin/chromium: install it (apt-get install chromium) for the browser tests"; \
 	fi
 
 $(STAMP): pyproject.toml

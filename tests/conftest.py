@@ -2,7 +2,8 @@
 
 PostgreSQL comes from ``HOTLINE_TEST_PG_DSN`` or a private server started here (initdb +
 pg_ctl as ``postgres``, own socket dir, free port). Under ``CI=true`` a skipped PostgreSQL
-test fails the run: CI must prove both engines.
+test fails the run: CI must prove both engines; so does a skipped browser test (marker
+``browser``, tests/browser): CI must prove the console in a real browser.
 """
 
 from __future__ import annotations
@@ -33,9 +34,11 @@ if IN_CI:
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     outcome = yield
     report = outcome.get_result()  # type: ignore[attr-defined]
-    if IN_CI and report.skipped and item.get_closest_marker("postgres") is not None:
-        report.outcome = "failed"
-        report.longrepr = f"PostgreSQL test skipped under CI=true: {report.longrepr}"
+    if IN_CI and report.skipped:
+        for marker, what in (("postgres", "PostgreSQL"), ("browser", "Browser")):
+            if item.get_closest_marker(marker) is not None:
+                report.outcome = "failed"
+                report.longrepr = f"{what} test skipped under CI=true: {report.longrepr}"
 
 
 @pytest.fixture(scope="session")

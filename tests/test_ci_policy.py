@@ -1,5 +1,5 @@
-"""Under ``CI=true`` a skipped PostgreSQL test fails the run (conftest hook), so CI cannot
-pass green while silently testing only one engine."""
+"""Under ``CI=true`` a skipped PostgreSQL or browser test fails the run (conftest hook), so CI
+cannot pass green while silently testing only one engine, or the console in no browser."""
 
 from __future__ import annotations
 
@@ -16,6 +16,10 @@ import pytest
 @pytest.mark.postgres
 def test_needs_postgres():
     pytest.skip("pretend PostgreSQL is missing")
+
+@pytest.mark.browser
+def test_needs_chromium():
+    pytest.skip("pretend chromium is missing")
 
 def test_plain_skip_is_fine():
     pytest.skip("not a PostgreSQL test")
@@ -36,10 +40,10 @@ def _run(tmp_path: Path, ci: str) -> subprocess.CompletedProcess[str]:
 def test_skipped_postgres_test_fails_under_ci(tmp_path: Path) -> None:
     done = _run(tmp_path, "true")
     assert done.returncode == 1, done.stdout
-    assert "1 failed, 1 skipped" in done.stdout
+    assert "2 failed, 1 skipped" in done.stdout
 
 
 def test_skipped_postgres_test_is_a_skip_outside_ci(tmp_path: Path) -> None:
     done = _run(tmp_path, "")
     assert done.returncode == 0, done.stdout
-    assert "2 skipped" in done.stdout
+    assert "3 skipped" in done.stdout

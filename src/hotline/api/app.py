@@ -5,6 +5,7 @@ demo pass their own clock or store; production passes neither. ``/v1/keys`` publ
 token issuer's RSA key (if any) and the Ed25519 key that signs audit tree heads and receipts.
 The lifespan runs the webhook deliverer (``adapters.webhooks``) and the escalator
 (``adapters.escalation``) while the app serves and stops them before closing the store.
+The duty-officer console (``hotline/web``) is served at ``/`` (``api.console``).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from hotline.adapters.escalation import Escalator
 from hotline.adapters.storage import open_store
 from hotline.adapters.tokens import TokenValidator, key_id, load_or_create_issuer_key
 from hotline.adapters.webhooks import Deliverer, DeliveryConfig
-from hotline.api import docs, errors, limits
+from hotline.api import console, docs, errors, limits
 from hotline.api.routes import alerts, audit, declarations, events, messages, meta, webhooks
 from hotline.auditing import AuditTrail
 from hotline.ports import Clock, Store
@@ -109,4 +110,5 @@ def create_app(
     app.include_router(messages.router)
     app.include_router(events.router)
     app.include_router(webhooks.router)
+    console.install(app)  # last: it is mounted at /
     return app

@@ -1,0 +1,208 @@
+// The console's entry point: login (a token pasted into a form, kept in sessionStorage for
+// this tab only — never in a URL), then the live screen: map, alerts, messages, replay.
+//
+// Live data: the event stream (alerts, messages, escalations, acknowledgments) pushes; zones
+// and notices are re-read every DECL_POLL_MS and after every alert (conflicts change them);
+// tracks are polled every TRACK_POLL_MS from GET /v1/tracks where the API has it; sent
+// messages are re-read every OUTBOX_POLL_MS while one awaits its ack.
+
+import { AlertList } from "./alerts.js";
+import { Api, claims } from "./api.js";
+import { fmtTime, ServiceClock } from "./clock.js";
+import { createMap, Declarations, drawBaseMap } from "./map.js";
+import { MessagePane } from "./messages.js";
+import { EventStream } from "./stream.js";
+import { TrackLayer, TrackStore } from "./tracks.js";
+
+const KEY = "hotline.token";
+const DECL_POLL_MS = 10000;
+const TRACK_POLL_MS = 1000;
+const OUTBOX_POLL_MS = 3000;
+const $ = (id) => document.getElementById(id);
+
+function showLogin(message) {
+  $("console").hidden = true;
+  $("login").hidden = false;
+  $("login-error").textContent = message || "";
+}
+
+async function login(token) {
+  let who;
+  try {
+    who = claims(token);
+  } catch (e) {
+    showLogin(`Not a Hotline token: ${e.message}.`);
+    return;
+  }
+  if (who.exp && who.exp * 1000 < Date.now()) {
+    showLogin(`This token expired at ${new Date(who.exp * 1000).toISOString()}; ask for a new one (hotline token --party ${who.party}).`);
+    return;
+  }
+  const api = new Api(token, () => {
+    sessionStorage.removeItem(KEY);
+    showLogin("The service refused the token (expired, revoked or for another service). Log in again.");
+    if (window.hotline && window.hotline.stream) window.hotline.stream.stop();
+  });
+  let templates;
+  try {
+    templates = (await api.get("/v1/templates")).items;
+  } catch (e) {
+    showLogin(e.status === 401 ? "The service refused this token." : `Cannot reach the service: ${e.message}`);
+    return;
+  }
+  sessionStorage.setItem(KEY, token);
+  $("login").hidden = true;
+  $("console").hidden = false;
+  start(api, who, templates);
+}
+
+function start(api, who, templates) {
+  const party = who.party;
+  $("party").textContent = party;
+  $("officer").textContent = who.officer || "";
+  const clock = new ServiceClock();
+  clock.fromHeader(api.serverSkewMs);
+  const state = { viewTime: null };
+  const time = () => (state.viewTime === null ? clock.now() : state.viewTime);
+
+  const map = createMap($("map"));
+  drawBaseMap(map).catch((e) => console.error("base map", e));
+  const decls = new Declarations(map);
+  const tracks = new TrackStore();
+  const layer = new TrackLayer(tracks, { party, time, live: () => state.viewTime === null });
+  layer.addTo(map);
+
+  const refreshEncounters = () => {
+    const pairs = [];
+    for (const a of alerts.alerts()) {
+      if (!a.subject || !a.other || a.ack) continue;
+      if (a.subject.kind === "track" && a.other.kind === "track") {
+        pairs.push({ a: a.subject.id, b: a.other.id, severity: a.severity });
+      }
+    }
+    layer.setEncounters(pairs);
+  };
+  const alerts = new AlertList($("alerts"), $("alert-count"), { party, api, clock,
+                                                               onChange: () => refreshEncounters() });
+  const messages = new MessagePane(document, { party, api, clock });
+  messages.setTemplates(templates);
+
+  let declTimer = 0;
+  const loadDeclarations = async () => {
+    clearTimeout(declTimer);
+    try {
+      const [zones, notices] = await Promise.all([api.all("/v1/zones"), api.all("/v1/notices")]);
+      decls.update(zones, notices, party);
+      messages.addParties([...zones, ...notices].map((d) => d.owner));
+    } catch (e) { console.warn("declarations", e); }
+    declTimer = setTimeout(loadDeclarations, DECL_POLL_MS);
+  };
+
+  const onEvent = (kind, e) => {
+    const item = e.item;
+    const live = Date.now() - stream.openedAt > 1500;
+    if (live) clock.observe(Date.parse(e.created_at));
+    if (kind === "alert") {
+      alerts.upsert([item], { live });
+      loadDeclarations();
+    } else if (kind === "message") {
+      messages.upsert([item]);
+    } else if (item && item.type && item.item) { // escalation, unacknowledged, acknowledged
+      if (item.type === "alert") alerts.upsert([item.item], { live: live && kind === "escalation" });
+      else messages.upsert([item.item]);
+    }
+  };
+  const stream = new EventStream(api, {
+    onEvent,
+    onStatus: (s) => {
+      if (s === "live") stream.openedAt = Date.now();
+      $("conn").dataset.state = s;
+      $("conn").textContent = s;
+    },
+    canConfirm: who.scopes.some((s) => s === "duty" || s === "hotline:duty"),
+  });
+  stream.openedAt = Date.now();
+
+  // Tracks: poll while the API offers them (404: not on this service; stop asking).
+  let trackCursor = null;
+  const pollTracks = async () => {
+    try {
+      const q = trackCursor ? `/v1/tracks?since=${encodeURIComponent(trackCursor)}` : "/v1/tracks";
+      const page = await api.get(q);
+      const items = page.items || page.tracks || [];
+      tracks.ingest(items, party);
+      if (page.cursor || page.as_of) trackCursor = page.cursor || page.as_of;
+      layer.redraw();
+      $("track-count").textContent = `${tracks.size} tracks`;
+    } catch (e) {
+      if (e.status === 404 || e.status === 405) return;
+    }
+    setTimeout(pollTracks, TRACK_POLL_MS);
+  };
+
+  const pollOutbox = async () => {
+    if (messages.waiting()) {
+      try { messages.upsert(await api.all("/v1/messages?box=out")); } catch (_) { /* next time */ }
+    }
+    setTimeout(pollOutbox, OUTBOX_POLL_MS);
+  };
+
+  (async () => {
+    try {
+      const [a, inbox, outbox] = await Promise.all([api.all("/v1/alerts"),
+        api.all("/v1/messages?box=in"), api.all("/v1/messages?box=out")]);
+      alerts.upsert(a);
+      messages.upsert([...inbox, ...outbox]);
+    } catch (e) { console.warn("initial load", e); }
+    stream.start();
+    loadDeclarations();
+    pollTracks();
+    pollOutbox();
+  })();
+
+  // Once a second: the clock, the countdowns, and a redraw so stale tracks age out.
+  setInterval(() => {
+    $("clock").textContent = `${fmtTime(clock.now())} UTC`;
+    alerts.tick();
+    messages.tick();
+    if (state.viewTime === null) layer.redraw();
+  }, 1000);
+
+  // Replay: the slider picks a time in the past hour; Live returns to now.
+  const slider = $("slider");
+  const setView = () => {
+    const back = Number(slider.value);
+    state.viewTime = back >= 0 ? null : clock.now() + back * 1000;
+    $("replay-time").textContent = state.viewTime === null ? "live"
+      : `${fmtTime(state.viewTime)} (−${Math.round(-back / 60)} min)`;
+    $("live").disabled = state.viewTime === null;
+    alerts.setViewTime(state.viewTime);
+    messages.setViewTime(state.viewTime);
+    layer.redraw();
+  };
+  slider.addEventListener("input", setView);
+  $("live").addEventListener("click", () => { slider.value = "0"; setView(); });
+  $("logout").addEventListener("click", () => {
+    stream.stop();
+    sessionStorage.removeItem(KEY);
+    location.reload();
+  });
+
+  // For tests and for the curious: what the console holds (no secrets: no token).
+  window.hotline = { map, tracks, layer, alerts, messages, decls, stream, clock, state };
+}
+
+$("login-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const form = e.target;
+  // a user gesture: browsers allow the alert sound only after one
+  const ctx = window.AudioContext ? new AudioContext() : null;
+  window.hotlineAudio = ctx;
+  login(form.token.value).then(() => {
+    if (window.hotline) window.hotline.alerts.audio = ctx;
+  });
+  form.token.value = "";
+});
+
+const saved = sessionStorage.getItem(KEY);
+if (saved) login(saved);
