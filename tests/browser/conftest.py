@@ -14,11 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from served import ARGS, CHROMIUM, Server, start_server, stop_server
+
+from browser.served import ARGS, CHROMIUM, Server, start_server, stop_server
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """One chromium per test module. Not per session: playwright's sync API runs an event
+    loop in the main thread while it is open, which would break later tests' asyncio.run()."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:

@@ -8,8 +8,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from scene import file_scene, notice, put
-from served import Server, screenshot
+
+from browser.scene import file_scene, notice, put
+from browser.served import Server, screenshot
 
 pytestmark = pytest.mark.browser
 
