@@ -43,3 +43,15 @@ def server(tmp_path: Path) -> Iterator[Server]:
         yield s
     finally:
         stop_server(s)
+
+
+@pytest.fixture
+def contexts(browser: Any) -> Iterator[list[Any]]:
+    """Browser contexts a test opens (append them): closed before the server stops, so no
+    open event stream holds up its shutdown."""
+    made: list[Any] = []
+    try:
+        yield made
+    finally:
+        for context in made:
+            context.close()

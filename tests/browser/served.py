@@ -72,7 +72,7 @@ def start_server(data_dir: Path, **env: str) -> Server:
 def stop_server(server: Server) -> None:
     server.proc.terminate()
     try:
-        server.proc.wait(10)
+        server.proc.wait(5)
     except subprocess.TimeoutExpired:
         server.proc.kill()
         server.proc.wait()

@@ -17,9 +17,10 @@ pytestmark = pytest.mark.browser
 VIEW = {"width": 1280, "height": 800}
 
 
-def open_console(browser: Any, server: Server, party: str) -> Any:
+def open_console(browser: Any, server: Server, party: str, contexts: list[Any]) -> Any:
     # bypass_csp: playwright polls predicates with eval, which the page's CSP forbids
     context = browser.new_context(viewport=VIEW, bypass_csp=True)
+    contexts.append(context)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
@@ -38,11 +39,12 @@ def alert_rows(page: Any) -> int:
     return n
 
 
-def test_two_parties_alert_ack_and_message(browser: Any, server: Server) -> None:
+def test_two_parties_alert_ack_and_message(browser: Any, server: Server,
+                                           contexts: list[Any]) -> None:
     blue_api, red_api = server.client("blue"), server.client("red")
     file_scene(blue_api, red_api)
-    blue = open_console(browser, server, "blue")
-    red = open_console(browser, server, "red")
+    blue = open_console(browser, server, "blue", contexts)
+    red = open_console(browser, server, "red", contexts)
 
     # the map shows the zones and notices each may see; each has its conflict alert
     for page in (blue, red):
@@ -91,11 +93,13 @@ def test_two_parties_alert_ack_and_message(browser: Any, server: Server) -> None
     assert blue.errors == [] and red.errors == []
 
 
-def test_console_runs_under_its_content_security_policy(browser: Any, server: Server) -> None:
+def test_console_runs_under_its_content_security_policy(browser: Any, server: Server,
+                                                        contexts: list[Any]) -> None:
     """The page works with its CSP enforced (the other tests bypass it for playwright's eval):
     no violation reported, the stream connects, the base map and the alerts render."""
     file_scene(server.client("blue"), server.client("red"))
-    page = browser.new_context(viewport=VIEW).new_page()
+    contexts.append(browser.new_context(viewport=VIEW))
+    page = contexts[-1].new_page()
     console: list[str] = []
     page.on("console", lambda m: console.append(m.text))
     page.on("pageerror", lambda e: console.append(str(e)))

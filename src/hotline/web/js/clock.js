@@ -11,6 +11,12 @@ export class ServiceClock {
   /** The HTTP Date header's skew (1 s resolution), used until live events say better. */
   fromHeader(skewMs) { if (!this.fromEvents) this.offsetMs = skewMs; }
 
+  /** The service said its time is `serviceMs` (e.g. GET /v1/tracks's `at`) just now. */
+  fromServer(serviceMs) {
+    this.offsetMs = serviceMs - Date.now();
+    this.fromEvents = true;
+  }
+
   /** An event stamped `createdMs` arrived just now (live, not from the backlog). */
   observe(createdMs) {
     const offset = createdMs - Date.now();

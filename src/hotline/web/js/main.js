@@ -123,15 +123,23 @@ function start(api, who, templates) {
   });
   stream.openedAt = Date.now();
 
-  // Tracks: poll while the API offers them (404: not on this service; stop asking).
-  let trackCursor = null;
+  // Tracks: poll while the API offers them (404: not on this service; stop asking). The
+  // first poll asks for each track's trail (the history the replay slider can show).
+  let firstTracks = true;
   const pollTracks = async () => {
     try {
-      const q = trackCursor ? `/v1/tracks?since=${encodeURIComponent(trackCursor)}` : "/v1/tracks";
-      const page = await api.get(q);
-      const items = page.items || page.tracks || [];
+      const page = await api.get(firstTracks ? "/v1/tracks?trail=400" : "/v1/tracks");
+      const items = page.tracks || page.items || [];
+      if (page.at) clock.fromServer(Date.parse(page.at));
+      if (page.stale_after_s) layer.staleMs = page.stale_after_s * 1000;
+      if (firstTracks) {
+        for (const t of items) {
+          if (t.trail) tracks.ingest(t.trail.map((p) => ({ ...p, party: t.party, id: t.id,
+                                                           callsign: t.callsign })), party);
+        }
+        firstTracks = false;
+      }
       tracks.ingest(items, party);
-      if (page.cursor || page.as_of) trackCursor = page.cursor || page.as_of;
       layer.redraw();
       $("track-count").textContent = `${tracks.size} tracks`;
     } catch (e) {

@@ -48,6 +48,23 @@ export function ahead(lat, lng, gs, trk, s) {
   return [lat + dlat, lng + dlng];
 }
 
+/** A projection from lat/lng to container pixels for the map's current view, without
+ * allocating (Web Mercator as Leaflet's EPSG3857, anchored on Leaflet's own answer for one
+ * point so it matches the other layers exactly). Returns the x into out[0], y into out[1]. */
+export function projector(map) {
+  const R = 6378137, D = Math.PI / 180, MAX = 85.0511287798;
+  const scale = 256 * Math.pow(2, map.getZoom()), k = 0.5 / (Math.PI * R);
+  const raw = (lat, lng, out) => {
+    const la = Math.max(-MAX, Math.min(MAX, lat)) * D;
+    out[0] = scale * (k * R * lng * D + 0.5);
+    out[1] = scale * (-k * R * Math.log(Math.tan(Math.PI / 4 + la / 2)) + 0.5);
+  };
+  const anchor = map.getCenter(), p = map.latLngToContainerPoint(anchor), q = [0, 0];
+  raw(anchor.lat, anchor.lng, q);
+  const dx = p.x - q[0], dy = p.y - q[1];
+  return (lat, lng, out) => { raw(lat, lng, out); out[0] += dx; out[1] += dy; };
+}
+
 class Track {
   constructor(party, id) {
     this.party = party;
@@ -144,6 +161,7 @@ export const TrackLayer = L.Layer.extend({
     this.time = time;
     this.live = live;
     this.encounters = [];
+    this.staleMs = STALE_MS;
     this.frame = 0;
     this.drawMs = 0;
   },
@@ -194,34 +212,36 @@ export const TrackLayer = L.Layer.extend({
     const predicted = new Path2D();
     const labels = [];
     const where = new Map();
+    const proj = projector(map), p = [0, 0], q = [0, 0];
     for (const tr of this.store.tracks.values()) {
       const s = tr.stateAt(now);
-      if (!s || (live && now - s.t > STALE_MS)) continue;
-      const p = map.latLngToContainerPoint([s.lat, s.lng]);
-      where.set(tr.id, p);
-      if (p.x < -margin || p.y < -margin || p.x > size.x + margin || p.y > size.y + margin) continue;
+      if (!s || (live && now - s.t > this.staleMs)) continue;
+      proj(s.lat, s.lng, p);
+      const px = p[0], py = p[1];
+      where.set(tr.id, [px, py]);
+      if (px < -margin || py < -margin || px > size.x + margin || py > size.y + margin) continue;
       const group = tr.party === this.party ? "own" : "other";
       let first = true;
       const trail = trails[group];
       tr.trail(s.t - TRAIL_MS, s.t, (lat, lng) => {
-        const q = map.latLngToContainerPoint([lat, lng]);
-        if (first) { trail.moveTo(q.x, q.y); first = false; } else trail.lineTo(q.x, q.y);
+        proj(lat, lng, q);
+        if (first) { trail.moveTo(q[0], q[1]); first = false; } else trail.lineTo(q[0], q[1]);
       });
-      if (!first) trail.lineTo(p.x, p.y);
+      if (!first) trail.lineTo(px, py);
       if (s.gs > 0.5) {
         const [la, ln] = ahead(s.lat, s.lng, s.gs, s.trk, LOOKAHEAD_S);
-        const q = map.latLngToContainerPoint([la, ln]);
-        predicted.moveTo(p.x, p.y);
-        predicted.lineTo(q.x, q.y);
+        proj(la, ln, q);
+        predicted.moveTo(px, py);
+        predicted.lineTo(q[0], q[1]);
       }
       // a small arrowhead along the track angle
       const a = (s.trk * Math.PI) / 180, sx = Math.sin(a), cy = -Math.cos(a);
       const body = paths[group];
-      body.moveTo(p.x + sx * 7, p.y + cy * 7);
-      body.lineTo(p.x - sx * 4 + cy * 4, p.y - cy * 4 - sx * 4);
-      body.lineTo(p.x - sx * 4 - cy * 4, p.y - cy * 4 + sx * 4);
+      body.moveTo(px + sx * 7, py + cy * 7);
+      body.lineTo(px - sx * 4 + cy * 4, py - cy * 4 - sx * 4);
+      body.lineTo(px - sx * 4 - cy * 4, py - cy * 4 + sx * 4);
       body.closePath();
-      if (showLabels) labels.push([tr.callsign, p.x + 8, p.y - 6]);
+      if (showLabels) labels.push([tr.callsign, px + 8, py - 6]);
     }
     ctx.lineWidth = 1.5;
     ctx.setLineDash([]);
@@ -237,9 +257,9 @@ export const TrackLayer = L.Layer.extend({
     for (const e of this.encounters) {
       const a = where.get(e.a), b = where.get(e.b);
       if (!a || !b) continue;
-      ctx.beginPath(); ctx.moveTo(a.x, a.y); ctx.lineTo(b.x, b.y); ctx.stroke();
-      ctx.beginPath(); ctx.arc(a.x, a.y, 10, 0, 2 * Math.PI); ctx.stroke();
-      ctx.beginPath(); ctx.arc(b.x, b.y, 10, 0, 2 * Math.PI); ctx.stroke();
+      ctx.beginPath(); ctx.moveTo(a[0], a[1]); ctx.lineTo(b[0], b[1]); ctx.stroke();
+      ctx.beginPath(); ctx.arc(a[0], a[1], 10, 0, 2 * Math.PI); ctx.stroke();
+      ctx.beginPath(); ctx.arc(b[0], b[1], 10, 0, 2 * Math.PI); ctx.stroke();
     }
     if (labels.length) {
       ctx.font = "11px system-ui, sans-serif";
