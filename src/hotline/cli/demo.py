@@ -166,7 +166,8 @@ def run(args: argparse.Namespace) -> int:
     log = _Log(clock, sc.name, live=not headless and sys.stdout.isatty())
     print(f"Playing {sc.name!r} from {format_rfc3339(start)} (simulated) at "
           f"{'full' if speed == 0 else f'{speed:g}x'} speed; service at {url}", flush=True)
-    player = Player(sc, url, tokens, admin, clock, start, speed, log, feeds)
+    player = Player(sc, url, tokens, admin, clock, start, speed, log, feeds,
+                    settle=lambda: _settle(app.state))
     try:
         if log.live:
             from rich.live import Live
@@ -207,6 +208,15 @@ def run(args: argparse.Namespace) -> int:
         server.should_exit = True
         thread.join(timeout=10)
     return 0
+
+
+def _settle(state: Any) -> None:
+    """Run the service's own live-detection and escalation rounds now (they also run on their
+    own threads): every tick of the play then gets one at its simulated time."""
+    watch = getattr(state, "track_watch", None)
+    if watch is not None:
+        watch.run_once()
+    state.escalation.run_once()
 
 
 def _print_summary(out: Outcome, facts: list[FactResult]) -> None:

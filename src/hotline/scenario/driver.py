@@ -10,8 +10,11 @@ service records does not depend on the machine's speed. Every :data:`POLL_S` sim
 seconds (from :data:`POLL_OFFSET_S`) each party polls its event stream, confirms delivery
 (signed receipts) and schedules the acknowledgment of each alert and message ``ack_delay``
 later, except alerts its ``ignore`` rules name (those escalate). Each event seen becomes a
-:class:`LogLine` for the caller's ``log`` sink. :meth:`Player.play` returns an
-:class:`Outcome` with what every party finally sees; :mod:`hotline.scenario.facts` checks it.
+:class:`LogLine` for the caller's ``log`` sink. ``settle`` (optional) is called after each
+tick's actions: an in-process demo passes its service's detection and escalation rounds, so
+that they run at every tick's simulated time however fast the play. :meth:`Player.play`
+returns an :class:`Outcome` with what every party finally sees (checked by
+:mod:`hotline.scenario.facts`).
 """
 
 from __future__ import annotations
@@ -123,7 +126,7 @@ def ignored(rules: tuple[Ignore, ...], alert: Mapping[str, Any]) -> bool:
 def report_json(s: States, i: int, start: datetime) -> dict[str, Any]:
     """One position report for ``POST /v1/tracks`` (aviation units named, as on the wire)."""
     a = s.aircraft
-    return {"aircraft": a.id, "callsign": a.callsign,
+    return {"id": a.id, "callsign": a.callsign,
             "time": format_rfc3339(start + timedelta(seconds=float(s.t_s[i]))),
             "lat": round(float(s.lat[i]), 6), "lon": round(float(s.lon[i]), 6),
             "alt_m": round(float(s.alt_m[i]), 2), "alt_ref": a.reference,
@@ -137,7 +140,8 @@ class Player:
     def __init__(self, scenario: Scenario, base_url: str, tokens: Mapping[str, str],
                  admin_token: str, clock: SimulatedClock, start: datetime,
                  speed: float = 0.0, log: Callable[[LogLine], None] | None = None,
-                 feed_tokens: Mapping[str, str] | None = None) -> None:
+                 feed_tokens: Mapping[str, str] | None = None,
+                 settle: Callable[[], None] | None = None) -> None:
         self.sc = scenario
         self.http = httpx.Client(base_url=base_url, timeout=30)
         self.tokens = dict(tokens)
@@ -147,6 +151,7 @@ class Player:
         self.start = start
         self.speed = speed
         self.sink = log
+        self.settle = settle
         self.out = Outcome(start, start + timedelta(seconds=scenario.duration_s))
         self.cursor = dict.fromkeys(scenario.parties, 0)
         self.t_s = 0.0
@@ -303,6 +308,8 @@ class Player:
                     self._ack(kind, *item)
             if batch:
                 self._post_tracks(batch)
+            if self.settle is not None:
+                self.settle()
         self._advance(sc.duration_s, wall0)
         self._finish()
         return self.out

@@ -185,7 +185,7 @@ def zone_approach(sc: Scenario, out: Outcome, p: Mapping[str, Any]) -> FactResul
     a_id, zone = str(p["aircraft"]), str(p["zone"])
     ac = {a.id: a for a in sc.aircraft}
     truth = first_entry(ac[a_id], sc.filing(zone).volumes, sc.duration_s)
-    return _before("zone_approach", _first_alert(out, ("approach", "zone"), a_id, zone),
+    return _before("zone_approach", _first_alert(out, ("zone_approach", "incursion"), a_id, zone),
                    truth, out.start, f"entry into {zone}", {"aircraft": a_id, "zone": zone})
 
 
