@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import sys
 import threading
 import time
@@ -141,8 +140,9 @@ def run(args: argparse.Namespace) -> int:
         return 2
 
     data_dir = Path(args.data_dir)
-    shutil.rmtree(data_dir / "db", ignore_errors=True)
-    settings = Settings(data_dir=data_dir, db=f"sqlite:///{data_dir / 'db' / 'hotline.db'}",
+    for suffix in ("", "-wal", "-shm"):  # a fresh database (keys are kept)
+        (data_dir / f"hotline.db{suffix}").unlink(missing_ok=True)
+    settings = Settings(data_dir=data_dir, db=f"sqlite:///{data_dir / 'hotline.db'}",
                         host=args.host, port=args.port, escalation_poll_s=0.05)
     clock = SimulatedClock(start)
     app = create_app(settings, clock=clock)
@@ -187,6 +187,9 @@ def run(args: argparse.Namespace) -> int:
     summary = summary_json(sc, out, facts)
     (data_dir / "demo-summary.json").write_text(json.dumps(summary, indent=2))
     _print_summary(out, facts)
+    print(f"\nIncident report of this run, as one party (try red, then blue):\n  hotline report "
+          f"--data-dir {data_dir} --party red --from {format_rfc3339(out.start)} "
+          f"--to {format_rfc3339(out.end)}", flush=True)
     missing = [f for f in facts if f.status == MISSING]
 
     if headless:

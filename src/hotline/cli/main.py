@@ -1,4 +1,5 @@
-"""``hotline`` entry point: dispatches to one module per verb (serve, token, demo, audit)."""
+"""``hotline`` entry point: dispatches to one module per verb (serve, token, demo, audit,
+receipt, report)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from hotline import __version__
-from hotline.cli import audit, demo, probe, receipt, serve, token
+from hotline.cli import audit, demo, probe, receipt, report, serve, token
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -17,7 +18,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"hotline {__version__}")
     verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
-    for module in (serve, token, demo, audit, receipt, probe):
+    for module in (serve, token, demo, audit, receipt, probe, report):
         module.register(verbs)
     return parser
 
