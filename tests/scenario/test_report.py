@@ -148,13 +148,21 @@ def test_the_same_facts_for_what_both_may_see(reports: dict[str, Any]) -> None:
 
 
 def test_need_to_know_withholds_what_a_party_may_not_see(reports: dict[str, Any]) -> None:
+    # (the airliner meets no other party's zone nor aircraft, so no one else sees it)
     civil = reports["civil"][0]
     by_id = {d["id"]: d for d in civil["declarations"]}
     assert by_id["green-sam-east"]["details"] == "withheld" and not by_id["green-sam-east"]["full"]
     assert by_id["red-isr-east"]["full"]  # it conflicts with civil's airway
     assert "purpose" not in by_id["blue-cap-south"] or by_id["blue-cap-south"]["full"]
     assert not [m for m in civil["messages"] if "civil" not in (m["from"], m["to"])]
-    assert "RAVEN1" not in {t["aircraft"] for t in civil["tracks"]}
+    for party, (doc, _) in reports.items():  # tracks: own, or named in the party's alerts
+        named = {(r["owner"], r["id"]) for a in doc["alerts"]
+                 for r in (a["subject_ref"], a["with_ref"]) if (r or {}).get("kind") == "track"}
+        for t in doc["tracks"]:
+            assert t["party"] == party or (t["party"], t["aircraft"]) in named, (party, t)
+    if reports["civil"][0]["tracks"]:  # with live tracks: the airliner is civil's own only
+        assert "KST123" in {t["aircraft"] for t in reports["civil"][0]["tracks"]}
+        assert "KST123" not in {t["aircraft"] for t in reports["green"][0]["tracks"]}
 
 
 def test_escalation_in_the_report(reports: dict[str, Any]) -> None:
