@@ -224,3 +224,26 @@ def test_bad_interval_is_refused(demo_run: dict[str, Any]) -> None:
                            "red", "--from", "yesterday", "--to", s["end"]],
                           capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 2 and "--from" in done.stderr
+
+
+def test_report_as_the_party_of_a_token(demo_run: dict[str, Any]) -> None:
+    import os
+
+    env = {**os.environ, "HOTLINE_DATA_DIR": str(demo_run["data"])}
+    minted = subprocess.run([*HOTLINE, "token", "--party", "green"], capture_output=True,
+                            text=True, timeout=60, check=False, env=env)
+    token = minted.stdout.strip().splitlines()[-1]
+    s = demo_run["summary"]
+    out = demo_run["tmp"] / "report-by-token.html"
+    done = subprocess.run([*HOTLINE, "report", "--data-dir", str(demo_run["data"]), "--token",
+                           token, "--from", s["start"], "--to", s["end"], "--out", str(out),
+                           "--no-pdf"], capture_output=True, text=True, timeout=300,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    page = _Page()
+    page.feed(out.read_text())
+    assert json.loads(page.json_text)["party"] == "green"
+    bad = subprocess.run([*HOTLINE, "report", "--data-dir", str(demo_run["data"]), "--token",
+                          token[:-4] + "AAAA", "--from", s["start"], "--to", s["end"]],
+                         capture_output=True, text=True, timeout=120, check=False)
+    assert bad.returncode == 2 and "token" in bad.stderr.lower()

@@ -134,6 +134,15 @@ def report_json(s: States, i: int, start: datetime) -> dict[str, Any]:
             "vs_mps": round(float(s.vs_mps[i]), 3)}
 
 
+def _message_text(item: Mapping[str, Any]) -> str:
+    """A message's text, or its template and fields, for the log."""
+    body = item.get("body") or {}
+    if body.get("text"):
+        return str(body["text"])
+    fields = body.get("fields") or {}
+    return f"[{item.get('template')}] " + ", ".join(f"{k}={v}" for k, v in fields.items())
+
+
 class Player:
     """Plays one scenario once (see the module contract)."""
 
@@ -158,6 +167,7 @@ class Player:
         self._queue: list[tuple[float, int, str, Any]] = []
         self._n = 0
         self._acked: set[str] = set()
+        self._what: dict[str, str] = {}  # item id -> how the log names it
 
     # ---------------------------------------------------------------- plumbing
     def _h(self, party: str) -> dict[str, str]:
@@ -211,7 +221,8 @@ class Player:
             body["in_reply_to"] = self.out.message_ids[m.in_reply_to]
         sent = self._call("POST", "/v1/messages", m.sender, f"message {m.label}", json=body)
         self.out.message_ids[m.label] = sent["id"]
-        self._emit(m.sender, "sent", "info", f"to {m.to}: {m.text or m.template}")
+        self._emit(m.sender, "sent", "info",
+                   f"to {m.to}: {m.text or _message_text({'template': m.template, 'body': body})}")
 
     def _poll(self, party: str) -> None:
         page = self._call("GET", "/v1/events", party, f"events of {party}",
@@ -231,13 +242,14 @@ class Player:
         delay = self.sc.parties[party].ack_delay_s
         if kind == "alert":
             o = item.get("other", {})
-            self._emit(party, "alert", item.get("severity", ""),
-                       f"{item['kind']} {item.get('subject', {}).get('id')} x "
-                       f"{o.get('id')}")
+            what = f"{item['kind']} {item.get('subject', {}).get('id')} x {o.get('id')}"
+            self._what[item["id"]] = what
+            self._emit(party, "alert", item.get("severity", ""), what)
             if not ignored(self.sc.parties[party].ignore, item):
                 self._at(self.t_s + delay, "ack_alert", (party, item["id"]))
         elif kind == "message":
-            text = item.get("body", {}).get("text") or item.get("template") or ""
+            text = _message_text(item)
+            self._what[item["id"]] = f"message from {item.get('from')}"
             self._emit(party, "message", "info", f"from {item.get('from')}: {text}")
             self._at(self.t_s + delay, "ack_message", (party, item["id"]))
         else:
@@ -252,7 +264,7 @@ class Player:
         what = "alerts" if kind == "ack_alert" else "messages"
         self._call("POST", f"/v1/{what}/{id}/ack", party, f"ack of {id}")
         self._acked.add(id)
-        self._emit(party, "ack", "info", f"acknowledged {what[:-1]} {id}")
+        self._emit(party, "ack", "info", f"acknowledged {self._what.get(id, id)}")
 
     # ---------------------------------------------------------------- tracks
     def _tracks_available(self) -> bool:
