@@ -176,6 +176,16 @@ def pair_cpa(kin: Kinematics, i: npt.ArrayLike, j: npt.ArrayLike,
                    lost=lost, conflict=conflict)
 
 
+def vertical_may_conflict(kin: Kinematics, i: IntArray, j: IntArray,
+                          sep: Separation = Separation()) -> BoolArray:
+    """A cheap necessary condition for ``pair_cpa(...).conflict``: the vertical loss interval
+    meets ``[0, lookahead)`` (computed exactly as :func:`pair_cpa` does)."""
+    dz = kin.alt_m[j] - kin.alt_m[i]
+    v_in, v_out = _linear_within(dz, kin.vs_mps[j] - kin.vs_mps[i], sep.vertical_eff_m)
+    out: BoolArray = np.maximum(v_in, 0.0) < np.minimum(v_out, sep.lookahead_s)
+    return out
+
+
 def _transport(v: FloatArray, u: FloatArray, m: FloatArray) -> FloatArray:
     """Parallel-transport tangent vectors ``v`` at unit points ``u`` to the tangent plane at
     ``m`` along the great circle (the rotation taking ``u`` to ``m``): length is preserved."""

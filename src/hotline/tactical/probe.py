@@ -15,8 +15,10 @@ Then ``|p_j - p_i| <= |r| + (g - chord) + theta (rho_i + rho_j)`` with
 ``g - chord <= D^3 / 24 R^2``: every aircraft's box — its tangent segment over the lookahead,
 widened by ``H/2 + theta rho_i + D^3/48R^2`` (plus 1 m of floating-point slack) in x, y, z, and
 its altitude sweep widened by ``V/2`` — meets the other's whenever the pair conflicts. Boxes
-are hashed into a uniform 4-D grid (x, y, z, altitude); a pair is examined once, in the first
-cell both boxes share; pairs whose boxes overlap go to the exact CPA check. Memory: cells and
+are hashed into a uniform 4-D grid (x, y, z, altitude); within a cell, entries are ordered by
+altitude so that only pairs whose altitude sweeps may overlap are generated; a pair is examined
+once, in the first cell both boxes share; pairs whose boxes overlap and whose vertical loss
+interval meets the lookahead go to the exact CPA check. Memory: cells and
 candidate pairs are processed in chunks of about :data:`CHUNK_PAIRS`, so memory grows with N
 and the output, not N^2 (for traffic of bounded density).
 """
@@ -39,15 +41,19 @@ from hotline.tactical.cpa import (
     Separation,
     kinematics,
     pair_cpa,
+    vertical_may_conflict,
 )
 from hotline.tactical.states import FloatArray, TrafficState
 
 #: Candidate pairs generated and checked per chunk (bounds the working memory).
-CHUNK_PAIRS: Final = 2_000_000
+CHUNK_PAIRS: Final = 1_000_000
 #: Floating-point slack added to every box, metres.
 SLACK_M: Final = 1.0
 #: Spatial cell edge as a fraction of the median box extent.
 SPATIAL_CELL: Final = 1.0
+#: Altitude resolution of the within-cell sweep, metres, and the bits it may use.
+ALT_QUANTUM_M: Final = 0.5
+ALT_BITS: Final = 22
 #: Altitude cell height in vertical minima (each cell holds this many whole flight levels).
 LEVELS_PER_CELL: Final = 2
 
@@ -177,20 +183,27 @@ def _candidate_chunks(boxes: _Boxes, grid: tuple[FloatArray, FloatArray]
                                                                        reps)
         key = np.repeat(key, reps) * dims[d] + c_lo[owner_new, d] + offset
         owner = owner_new
-    order = np.argsort(key, kind="stable")
-    key, owner = key[order], owner[order]
+    # within a cell, entries by their altitude floor (quantised down to ALT_QUANTUM_M): an
+    # entry's partners are the later entries of its cell whose floor is below its ceiling
+    # (quantised up), a superset of the pairs whose altitude sweeps overlap
+    alt_base = float(boxes.lo[:, 3].min()) - 1.0
+    q_lo = np.floor((boxes.lo[:, 3] - alt_base) / ALT_QUANTUM_M).astype(np.int64)
+    q_hi = np.ceil((boxes.hi[:, 3] - alt_base) / ALT_QUANTUM_M).astype(np.int64)
+    if int(q_hi.max()) >= 1 << ALT_BITS:
+        raise ValueError("altitude range too large for the probe grid")  # > 2,000 km: never
+    comp = (key << ALT_BITS) + q_lo[owner]
+    order = np.argsort(comp)
+    comp, key, owner = comp[order], key[order], owner[order]
     cell = []
     rest = key
     for d in (3, 2, 1, 0):
         rest, c = np.divmod(rest, dims[d])
         cell.append(c.astype(np.int32))
     cell.reverse()
-    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-    sizes_g = np.diff(np.r_[starts, len(key)])
-    # per entry: how many later entries share its cell
-    later = np.repeat(starts + sizes_g, sizes_g) - np.arange(len(key)) - 1
+    end = np.searchsorted(comp, (key << ALT_BITS) + q_hi[owner], side="right")
+    later = np.maximum(end - np.arange(len(key)) - 1, 0)
     cum = np.cumsum(later)
-    low = [np.ascontiguousarray(c_lo[:, d], dtype=np.int32) for d in range(4)]
+    low = [c_lo[owner, d].astype(np.int32) for d in range(4)]  # per entry, in entry order
     lo = [np.ascontiguousarray(boxes.lo[:, d]) for d in range(4)]
     hi = [np.ascontiguousarray(boxes.hi[:, d]) for d in range(4)]
     first = 0
@@ -208,15 +221,14 @@ def _pairs_in(first: int, last: int, later: IntArray, owner: IntArray, cell: lis
     total = int(cnt.sum())
     pa = np.repeat(np.arange(first, last), cnt)
     pb = pa + 1 + (np.arange(total) - np.repeat(np.cumsum(cnt) - cnt, cnt))
-    a, b = owner[pa], owner[pb]
-    keep = (lo[3][a] < hi[3][b]) & (lo[3][b] < hi[3][a])  # altitude first: cheapest, sharpest
+    # examined once: in the first cell both boxes cover (the max of their low cells, per dim)
+    keep = cell[0][pa] == np.maximum(low[0][pa], low[0][pb])
+    for d in (1, 2, 3):
+        keep &= cell[d][pa] == np.maximum(low[d][pa], low[d][pb])
+    a, b = owner[pa[keep]], owner[pb[keep]]
+    keep = (lo[3][a] < hi[3][b]) & (lo[3][b] < hi[3][a])
     for d in range(3):
         keep &= (lo[d][a] < hi[d][b]) & (lo[d][b] < hi[d][a])
-    pa, a, b = pa[keep], a[keep], b[keep]
-    # examined once: in the first cell both boxes cover (the max of their low cells, per dim)
-    keep = cell[0][pa] == np.maximum(low[0][a], low[0][b])
-    for d in (1, 2, 3):
-        keep &= cell[d][pa] == np.maximum(low[d][a], low[d][b])
     return a[keep], b[keep]
 
 
@@ -232,7 +244,8 @@ def probe(state: TrafficState, options: ProbeOptions = ProbeOptions()) -> Confli
             other = state.party[a] != state.party[b]
             a, b = a[other], b[other]
         candidates += len(a)
-        got = pair_cpa(kin, a, b, sep)
+        may = vertical_may_conflict(kin, a, b, sep)
+        got = pair_cpa(kin, a[may], b[may], sep)
         parts.append(got.select(got.conflict))
     return Conflicts.collect(parts, kin.t_ref, candidates)
 
@@ -264,6 +277,7 @@ def all_pairs_probe(state: TrafficState, options: ProbeOptions = ProbeOptions(),
         a, b = np.nonzero(near)
         a = a + r0
         candidates += len(a)
-        got = pair_cpa(kin, a, b, sep)
+        may = vertical_may_conflict(kin, a, b, sep)
+        got = pair_cpa(kin, a[may], b[may], sep)
         parts.append(got.select(got.conflict))
     return Conflicts.collect(parts, kin.t_ref, candidates)
