@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -160,3 +161,27 @@ def test_alerter_symmetric_and_time_shift_invariant(params: tuple[float, ...],
 
 def _fields(x: Aircraft) -> tuple[float, float, float, float, float, float]:
     return (x.x_m, x.y_m, x.alt_m, x.gs_mps, x.trk_deg, x.vs_mps)
+
+
+def test_live_tolerance_ignores_quantised_975ft_with_rate_jitter() -> None:
+    # Two aircraft crossing head-on, level at adjacent flight levels but reported 975 ft
+    # apart, the lower one with a +64 ft/min rate (one ADS-B step of jitter): military's raw
+    # rule sees the gap below 1000 ft and alerts; live (950 ft, rates within 150 ft/min are
+    # level) does not. A real 500 ft/min climb toward the other is still alerted by live.
+    a = Aircraft("A", -20_000.0, 0.0, 10_000.0, 220.0, 90.0)
+    b = Aircraft("B", 20_000.0, 0.0, 10_000.0 - 975 * FT, 220.0, 270.0)
+
+    def max_level(profile: str, vs_fpm: float, climbing: bool = False) -> int:
+        # Jitter: the reported altitude stays 975 ft below A while the rate says vs_fpm.
+        b_moving = dataclasses.replace(b, vs_mps=vs_fpm * FT / 60) if climbing else b
+        alerter = Alerter(get_profile(profile))
+        levels = []
+        for k in range(0, 120, 5):
+            snap = snapshot([a, b_moving], float(k))
+            snap = dataclasses.replace(snap, vs_mps=np.array([0.0, vs_fpm * FT / 60]))
+            levels += [x.level for x in alerter.step(float(k), snap)]
+        return max(levels, default=0)
+
+    assert max_level("military", 64.0) == 3
+    assert max_level("live", 64.0) == 0
+    assert max_level("live", 500.0, climbing=True) == 3

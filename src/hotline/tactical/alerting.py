@@ -149,7 +149,7 @@ class Alerter:
         Candidate pairs are ordered so that ``ids[i] < ids[j]``.
         """
         i, j = self.candidate_pairs(t, states)
-        rel = relative_states(states, i, j, t)
+        rel = relative_states(states, i, j, t, self.profile.level_band_mps)
         p = self.profile
         raw = np.zeros(len(i), dtype=np.int64)
         cache: dict[Thresholds, Intervals] = {}
@@ -234,8 +234,12 @@ class Alerter:
         return PairAlert(t, key[0], key[1], level, raw, name, ttv_out, reason)
 
 
-def relative_states(states: TrafficState, i: IntArray, j: IntArray, t: float) -> RelativeStates:
-    """Relative states (``i`` minus ``j``) at time ``t`` in each pair's local plane."""
+def relative_states(states: TrafficState, i: IntArray, j: IntArray, t: float,
+                    level_band_mps: float = 0.0) -> RelativeStates:
+    """Relative states (``i`` minus ``j``) at time ``t`` in each pair's local plane.
+
+    Vertical speeds within ``level_band_mps`` of zero count as level flight (0).
+    """
     lat_i, lat_j = np.radians(states.lat_deg[i]), np.radians(states.lat_deg[j])
     dlon = np.radians(states.lon_deg[i] - states.lon_deg[j])
     dlon = (dlon + np.pi) % (2 * np.pi) - np.pi
@@ -244,8 +248,9 @@ def relative_states(states: TrafficState, i: IntArray, j: IntArray, t: float) ->
     ve = states.gs_mps * np.sin(trk)
     vn = states.gs_mps * np.cos(trk)
     dt = t - states.t_s
+    vs = np.where(np.abs(states.vs_mps) <= level_band_mps, 0.0, states.vs_mps)
     sx = EARTH_RADIUS_M * np.cos(mid) * dlon + ve[i] * dt[i] - ve[j] * dt[j]
     sy = EARTH_RADIUS_M * (lat_i - lat_j) + vn[i] * dt[i] - vn[j] * dt[j]
-    alt = states.alt_m + states.vs_mps * dt
+    alt = states.alt_m + vs * dt
     return RelativeStates(sx=sx, sy=sy, sz=alt[i] - alt[j], vx=ve[i] - ve[j], vy=vn[i] - vn[j],
-                          vz=states.vs_mps[i] - states.vs_mps[j])
+                          vz=vs[i] - vs[j])
