@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from hotline.domain.errors import InvalidInput
 from hotline.domain.units import FT, NM
-from hotline.tactical.alerting import Alerter
+from hotline.tactical.alerting import Alerter, relative_states
 from hotline.tactical.profiles import LIVE_ALTIMETRY_TOLERANCE_M, Thresholds, get_profile
 from hotline.tactical.wellclear import RelativeStates, in_violation, violation_intervals
 
@@ -185,3 +185,32 @@ def test_live_tolerance_ignores_quantised_975ft_with_rate_jitter() -> None:
     assert max_level("military", 64.0) == 3
     assert max_level("live", 64.0) == 0
     assert max_level("live", 500.0, climbing=True) == 3
+
+
+@pytest.mark.parametrize(("profile", "seed"), [("do365", 1), ("military", 2), ("live", 3)])
+def test_pruned_detection_equals_all_pairs(profile: str, seed: int) -> None:
+    # Independent of the grid: every pair checked. The pruned candidates must contain every
+    # pair the brute force finds in violation of some level within the lookahead.
+    from traffic import random_traffic  # tests/tactical/traffic.py (the probe's generator)
+
+    state = random_traffic(seed, 300, box_km=250.0, stagger_s=8.0)
+    t = float(state.t_s.max()) + 1.0
+    alerter = Alerter(get_profile(profile))
+    det = alerter.detect(t, state)
+    found = {(int(i), int(j)) for i, j, r in zip(det.i, det.j, det.raw, strict=True) if r}
+    n = len(state)
+    i, j = np.triu_indices(n, 1)
+    keep = state.party[i] != state.party[j]
+    i, j = i[keep], j[keep]
+    swap = state.ids[i] > state.ids[j]
+    i, j = np.where(swap, j, i), np.where(swap, i, j)
+    rel = relative_states(state, i, j, t, alerter.profile.level_band_mps)
+    p = alerter.profile
+    brute: set[tuple[int, int]] = set()
+    for k, level in enumerate(p.levels, start=1):
+        hit = violation_intervals(rel, level.thresholds, p.lookahead_s,
+                                  p.altimetry_tolerance_m).within(p.alerting_window_s(k))
+        brute |= {(int(a), int(b)) for a, b in zip(i[hit], j[hit], strict=True)}
+    assert brute, "the traffic should hold some alerts"
+    assert found == brute
+    assert len(det.i) < len(i) / 2  # and the grid did prune
