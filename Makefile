@@ -70,6 +70,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/strategic.py $(BENCH_ARGS)
 	$(BIN)/python benchmarks/relay.py
 	$(BIN)/python benchmarks/tactical.py
+	$(BIN)/python benchmarks/alerting.py
 
 clean:
 	rm -rf $(VENV) .hotline .pytest_cache .mypy_cache .ruff_cache
