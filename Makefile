@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install system-deps test lint typecheck demo serve bench clean
+.PHONY: install system-deps test-data test lint typecheck demo serve bench clean
 
 # Debian packages the tests need: PostgreSQL's server binaries (the tests start a private
 # server with initdb + pg_ctl) and chromium (the console's browser tests drive it through
@@ -33,7 +33,16 @@ $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev,postgres]'
+	$(MAKE) test-data
 	touch $(STAMP)
+
+# Test fixtures that come as packages: the traffic library's wheel ships real ADS-B sample
+# trajectories (tests/tactical/test_alerting_realdata.py). Only its data files are read, never
+# imported, so it is installed without its heavy dependencies. Install time only: nothing is
+# downloaded when the tests or the service run.
+TRAFFIC_SAMPLES := traffic==2.13
+test-data:
+	$(BIN)/pip install -q --no-deps '$(TRAFFIC_SAMPLES)'
 
 install: $(STAMP)
 
@@ -61,6 +70,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/strategic.py $(BENCH_ARGS)
 	$(BIN)/python benchmarks/relay.py
 	$(BIN)/python benchmarks/tactical.py
+	$(BIN)/python benchmarks/alerting.py
 
 clean:
 	rm -rf $(VENV) .hotline .pytest_cache .mypy_cache .ruff_cache

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hotline.tactical.alerting import EARTH_RADIUS_M, Alerter, PairAlert
+from hotline.tactical.alerting import Alerter, PairAlert
+from hotline.tactical.cpa import EARTH_RADIUS_M
 from hotline.tactical.profiles import AlertingProfile
 from hotline.tactical.states import TrafficState
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 
 from hotline.domain.errors import InvalidInput
 from hotline.domain.units import FT, NM
-from hotline.tactical.alerting import Alerter
+from hotline.tactical.alerting import Alerter, relative_states
 from hotline.tactical.profiles import LIVE_ALTIMETRY_TOLERANCE_M, Thresholds, get_profile
 from hotline.tactical.wellclear import RelativeStates, in_violation, violation_intervals
 
@@ -160,3 +161,56 @@ def test_alerter_symmetric_and_time_shift_invariant(params: tuple[float, ...],
 
 def _fields(x: Aircraft) -> tuple[float, float, float, float, float, float]:
     return (x.x_m, x.y_m, x.alt_m, x.gs_mps, x.trk_deg, x.vs_mps)
+
+
+def test_live_tolerance_ignores_quantised_975ft_with_rate_jitter() -> None:
+    # Two aircraft crossing head-on, level at adjacent flight levels but reported 975 ft
+    # apart, the lower one with a +64 ft/min rate (one ADS-B step of jitter): military's raw
+    # rule sees the gap below 1000 ft and alerts; live (950 ft, rates within 150 ft/min are
+    # level) does not. A real 500 ft/min climb toward the other is still alerted by live.
+    a = Aircraft("A", -20_000.0, 0.0, 10_000.0, 220.0, 90.0)
+    b = Aircraft("B", 20_000.0, 0.0, 10_000.0 - 975 * FT, 220.0, 270.0)
+
+    def max_level(profile: str, vs_fpm: float, climbing: bool = False) -> int:
+        # Jitter: the reported altitude stays 975 ft below A while the rate says vs_fpm.
+        b_moving = dataclasses.replace(b, vs_mps=vs_fpm * FT / 60) if climbing else b
+        alerter = Alerter(get_profile(profile))
+        levels = []
+        for k in range(0, 120, 5):
+            snap = snapshot([a, b_moving], float(k))
+            snap = dataclasses.replace(snap, vs_mps=np.array([0.0, vs_fpm * FT / 60]))
+            levels += [x.level for x in alerter.step(float(k), snap)]
+        return max(levels, default=0)
+
+    assert max_level("military", 64.0) == 3
+    assert max_level("live", 64.0) == 0
+    assert max_level("live", 500.0, climbing=True) == 3
+
+
+@pytest.mark.parametrize(("profile", "seed"), [("do365", 1), ("military", 2), ("live", 3)])
+def test_pruned_detection_equals_all_pairs(profile: str, seed: int) -> None:
+    # Independent of the grid: every pair checked. The pruned candidates must contain every
+    # pair the brute force finds in violation of some level within the lookahead.
+    from traffic import random_traffic  # tests/tactical/traffic.py (the probe's generator)
+
+    state = random_traffic(seed, 300, box_km=250.0, stagger_s=8.0)
+    t = float(state.t_s.max()) + 1.0
+    alerter = Alerter(get_profile(profile))
+    det = alerter.detect(t, state)
+    found = {(int(i), int(j)) for i, j, r in zip(det.i, det.j, det.raw, strict=True) if r}
+    n = len(state)
+    i, j = np.triu_indices(n, 1)
+    keep = state.party[i] != state.party[j]
+    i, j = i[keep], j[keep]
+    swap = state.ids[i] > state.ids[j]
+    i, j = np.where(swap, j, i), np.where(swap, i, j)
+    rel = relative_states(state, i, j, t, alerter.profile.level_band_mps)
+    p = alerter.profile
+    brute: set[tuple[int, int]] = set()
+    for k, level in enumerate(p.levels, start=1):
+        hit = violation_intervals(rel, level.thresholds, p.lookahead_s,
+                                  p.altimetry_tolerance_m).within(p.alerting_window_s(k))
+        brute |= {(int(a), int(b)) for a, b in zip(i[hit], j[hit], strict=True)}
+    assert brute, "the traffic should hold some alerts"
+    assert found == brute
+    assert len(det.i) < len(i) / 2  # and the grid did prune

@@ -9,14 +9,14 @@ straight lines). It returns one
 :class:`PairAlert` per pair whose raw or filtered alert level is above 0, sorted by ids.
 
 Per step, vectorised over candidate pairs (numpy): pairs that cannot violate any level's
-volume within the lookahead (distance beyond DTHR + (lookahead + TTHR) x closing-speed bound,
-or vertical gap beyond ZTHR + (lookahead + TCOA) x vertical-speed bound) are pruned; for the
-rest the violation interval of each level's volume is computed analytically
-(:mod:`hotline.tactical.wellclear`) and the *raw* level is the most severe level whose volume
-is violated within ``min(lookahead, alerting time)``. The *filtered* level comes from a
-per-pair :class:`~hotline.tactical.hysteresis.PairFilter` (M-of-N, hysteresis, persistence).
-The reported time to violation is the entry time into the corrective level's volume within
-the lookahead (0 when already in violation), as DAIDALUS's ``timeToCorrectiveVolume``.
+volume within the lookahead are pruned by the probe's conservative grid
+(:meth:`Alerter.candidate_pairs`); for the rest the violation interval of each level's
+volume is computed analytically (:mod:`hotline.tactical.wellclear`) and the *raw* level is
+the most severe level whose volume is violated within ``min(lookahead, alerting time)``.
+The *filtered* level comes from a per-pair :class:`~hotline.tactical.hysteresis.PairFilter`
+(M-of-N, hysteresis, persistence). The reported time to violation is the entry time into
+the corrective level's volume within the lookahead (0 when already in violation), as
+DAIDALUS's ``timeToCorrectiveVolume``.
 
 Pairs: by default only aircraft of different parties form pairs (an empty party counts as
 unknown, so it pairs with everyone); ``same_party=True`` pairs everyone. Each pair is named
@@ -39,17 +39,19 @@ from numpy.typing import NDArray
 
 from hotline.domain.errors import InvalidInput
 from hotline.domain.units import FT, NM
+from hotline.tactical.cpa import EARTH_RADIUS_M, Separation, kinematics
 from hotline.tactical.hysteresis import PairFilter
+from hotline.tactical.probe import _boxes, _candidate_chunks, _grid
 from hotline.tactical.profiles import AlertingProfile, Thresholds
 from hotline.tactical.states import TrafficState
 from hotline.tactical.wellclear import FloatArray, Intervals, RelativeStates, violation_intervals
 
 IntArray = NDArray[np.intp]
 
-#: Radius of the sphere used for per-pair local planes (WGS84 mean radius), metres.
-EARTH_RADIUS_M: Final = 6_371_008.8
-#: Pairs are screened in chunks of this many aircraft rows (bounds memory to chunk x N).
-_CHUNK: Final = 512
+#: Slack added to the pruning minima, metres (the probe's pair plane and ours differ by far less).
+_SLACK_M: Final = 100.0
+#: Relative difference allowed between the probe's pair geometry and the per-pair plane here.
+_PLANE_ERROR: Final = 1e-3
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,7 +151,7 @@ class Alerter:
         Candidate pairs are ordered so that ``ids[i] < ids[j]``.
         """
         i, j = self.candidate_pairs(t, states)
-        rel = relative_states(states, i, j, t)
+        rel = relative_states(states, i, j, t, self.profile.level_band_mps)
         p = self.profile
         raw = np.zeros(len(i), dtype=np.int64)
         cache: dict[Thresholds, Intervals] = {}
@@ -167,46 +169,44 @@ class Alerter:
         return Detections(i, j, raw, corrective.t_in)
 
     def candidate_pairs(self, t: float, states: TrafficState) -> tuple[IntArray, IntArray]:
-        """Index pairs ``(i, j)`` that could violate some level within the lookahead."""
-        n = len(states.ids)
-        if n < 2:
+        """Index pairs ``(i, j)`` that could violate some level within the lookahead.
+
+        Reuses the probe's conservative 4-D grid (:mod:`hotline.tactical.probe`) with minima
+        that contain every level's volume: a violation starting at ``t_in`` has horizontal
+        range at most ``DTHR + TTHR * |v_rel|`` then (modified tau <= TTHR) and vertical gap
+        at most ``max(ZTHR, |vz| * TCOA)``; speeds are bounded by the fastest aircraft.
+        """
+        if len(states) < 2:
             empty = np.zeros(0, dtype=np.intp)
             return empty, empty
         p = self.profile
+        gs_max = float(np.max(states.gs_mps))
+        vs_max = float(np.max(np.abs(states.vs_mps)))
+        age_max = float(np.max(t - states.t_s))
         d_max = max(lv.thresholds.dthr_m for lv in p.levels)
         tthr_max = max(lv.thresholds.tthr_s for lv in p.levels)
         z_max = max(lv.thresholds.zthr_m for lv in p.levels)
         tcoa_max = max(lv.thresholds.tcoa_s for lv in p.levels)
-        dt = t - states.t_s
-        lat = np.radians(states.lat_deg)
-        lon = np.radians(states.lon_deg)
-        u = np.stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)], axis=1)
-        alt = states.alt_m + states.vs_mps * dt
-        gs = states.gs_mps
-        vs = np.abs(states.vs_mps)
-        # Positions are at each state's own time: widen by the distance flown since then.
-        reach = gs * (p.lookahead_s + tthr_max + dt)
+        sep = Separation(
+            horizontal_m=d_max * (1 + _PLANE_ERROR) + 2 * tthr_max * gs_max + _SLACK_M,
+            # the level band moves an altitude by at most band * age from the probe's
+            vertical_m=(z_max + 2 * tcoa_max * vs_max + 2 * p.level_band_mps * age_max
+                        + _SLACK_M),
+            lookahead_s=p.lookahead_s,
+        )
+        kin = kinematics(states, t)
+        boxes = _boxes(kin, sep)
+        chunks = list(_candidate_chunks(boxes, _grid(boxes, sep)))
+        if not chunks:
+            empty = np.zeros(0, dtype=np.intp)
+            return empty, empty
+        i = np.concatenate([a for a, _ in chunks])
+        j = np.concatenate([b for _, b in chunks])
+        if not self.same_party:
+            pi, pj = states.party[i], states.party[j]
+            keep = (pi != pj) | (pi == "") | (pj == "")
+            i, j = i[keep], j[keep]
         ids = states.ids
-        party = states.party
-        out_i: list[IntArray] = []
-        out_j: list[IntArray] = []
-        for start in range(0, n, _CHUNK):
-            rows = np.arange(start, min(start + _CHUNK, n))
-            cos_angle = np.clip(u[rows] @ u.T, -1.0, 1.0)
-            dist = EARTH_RADIUS_M * np.arccos(cos_angle)  # great circle, metres
-            gate_h = d_max + reach[rows, None] + reach[None, :]
-            gate_h = gate_h * 1.01 + 100.0
-            gate_v = z_max + (p.lookahead_s + tcoa_max) * (vs[rows, None] + vs[None, :]) + 1.0
-            ok = (dist <= gate_h) & (np.abs(alt[rows, None] - alt[None, :]) <= gate_v)
-            ok &= rows[:, None] < np.arange(n)[None, :]
-            if not self.same_party:
-                pr = party[rows, None]
-                ok &= (pr != party[None, :]) | (pr == "") | (party[None, :] == "")
-            ri, cj = np.nonzero(ok)
-            out_i.append(rows[ri])
-            out_j.append(cj.astype(np.intp))
-        i = np.concatenate(out_i)
-        j = np.concatenate(out_j)
         swap = ids[i] > ids[j]
         return np.where(swap, j, i), np.where(swap, i, j)
 
@@ -234,8 +234,12 @@ class Alerter:
         return PairAlert(t, key[0], key[1], level, raw, name, ttv_out, reason)
 
 
-def relative_states(states: TrafficState, i: IntArray, j: IntArray, t: float) -> RelativeStates:
-    """Relative states (``i`` minus ``j``) at time ``t`` in each pair's local plane."""
+def relative_states(states: TrafficState, i: IntArray, j: IntArray, t: float,
+                    level_band_mps: float = 0.0) -> RelativeStates:
+    """Relative states (``i`` minus ``j``) at time ``t`` in each pair's local plane.
+
+    Vertical speeds within ``level_band_mps`` of zero count as level flight (0).
+    """
     lat_i, lat_j = np.radians(states.lat_deg[i]), np.radians(states.lat_deg[j])
     dlon = np.radians(states.lon_deg[i] - states.lon_deg[j])
     dlon = (dlon + np.pi) % (2 * np.pi) - np.pi
@@ -244,8 +248,9 @@ def relative_states(states: TrafficState, i: IntArray, j: IntArray, t: float) ->
     ve = states.gs_mps * np.sin(trk)
     vn = states.gs_mps * np.cos(trk)
     dt = t - states.t_s
+    vs = np.where(np.abs(states.vs_mps) <= level_band_mps, 0.0, states.vs_mps)
     sx = EARTH_RADIUS_M * np.cos(mid) * dlon + ve[i] * dt[i] - ve[j] * dt[j]
     sy = EARTH_RADIUS_M * (lat_i - lat_j) + vn[i] * dt[i] - vn[j] * dt[j]
-    alt = states.alt_m + states.vs_mps * dt
+    alt = states.alt_m + vs * dt
     return RelativeStates(sx=sx, sy=sy, sz=alt[i] - alt[j], vx=ve[i] - ve[j], vy=vn[i] - vn[j],
-                          vz=states.vs_mps[i] - states.vs_mps[j])
+                          vz=vs[i] - vs[j])
