@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -31,7 +31,7 @@ from hotline.audit.treehead import TreeHead, sign_tree_head
 from hotline.audit.verify import Record, VerifyReport, verify_log
 from hotline.domain.errors import HotlineError, InvalidInput
 from hotline.domain.time import parse_rfc3339
-from hotline.ports import AuditEntry, Clock, LockScope, Store, StoreTx
+from hotline.ports import AuditEntry, AuditRow, Clock, LockScope, Store, StoreTx
 
 AUTH_FAILURE = "auth.failure"
 UNKNOWN = "unknown"
@@ -57,6 +57,23 @@ class Proof:
     tree_size: int
     proof: list[bytes]
     head: dict[str, Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class Seal:
+    """A signed tree head covering records just appended in a transaction, with each one's
+    row and inclusion proof: the evidence a receipt embeds (:meth:`evidence`)."""
+
+    head: dict[str, Any]
+    rows: dict[int, AuditRow]
+    proofs: dict[int, list[bytes]]
+
+    def evidence(self, seq: int) -> dict[str, Any]:
+        """The ``audit`` member of a receipt naming record ``seq``: the record itself, its
+        leaf hash, the signed tree head and the inclusion proof (hex, leaves up)."""
+        row = self.rows[seq]
+        return {"record": json.loads(row.data), "leaf_hash": row.leaf_hash.hex(),
+                "tree_head": self.head, "inclusion_proof": [h.hex() for h in self.proofs[seq]]}
 
 
 class AuditTrail:
@@ -93,6 +110,37 @@ class AuditTrail:
             signed = sign_tree_head(self.signer, TreeHead(size, root, stamp))
             tx.put_tree_head(size, json.dumps(signed, separators=(",", ":")))
         return signed
+
+    def seal(self, tx: StoreTx, committed: int, seqs: Sequence[int]) -> Seal:
+        """Sign (and store) a tree head of the log as ``tx`` sees it — including the records
+        it appended, ``seqs`` among them — and prove each of ``seqs`` included. ``tx`` must
+        hold the audit lock since before its first append; ``committed`` is the log's size
+        then (what :meth:`StoreTx.lock_audit` answered). The uncommitted leaves never stay in
+        the shared in-memory log: should the transaction roll back, the head goes with it."""
+        size = tx.audit_size()
+        first, last = min(seqs), max(seqs)
+        rows = {r.seq: r for r in tx.audit_records(first - 1, last - first + 1)}
+        with self._lock:
+            have = len(self._log)
+            if have > committed:
+                raise HotlineError(f"the audit log shrank from {have} to {committed} records",
+                                   hint="the database was changed behind the service: run "
+                                   "'hotline audit verify'")
+            self._log.extend(tx.audit_leaves(have, committed))
+            try:
+                self._log.extend(tx.audit_leaves(committed, size))
+                root = self._log.root(size)
+                proofs = {s: self._log.inclusion_proof(s, size) for s in seqs}
+            finally:
+                self._log.truncate(committed)
+        stamp = self.clock.now()
+        latest = tx.latest_tree_head()
+        with contextlib.suppress(ValueError, KeyError, TypeError):
+            if latest is not None:
+                stamp = max(stamp, parse_rfc3339(json.loads(latest)["timestamp"]))
+        signed = sign_tree_head(self.signer, TreeHead(size, root, stamp))
+        tx.put_tree_head(size, json.dumps(signed, separators=(",", ":")))
+        return Seal(signed, {s: rows[s] for s in seqs}, proofs)
 
     # ------------------------------------------------------------------ reads
     def records(self, party: str, after: int = -1, limit: int = 100) -> list[AuditItem]:

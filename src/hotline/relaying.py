@@ -47,12 +47,13 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from hotline.audit.signing import Signer
+from hotline.auditing import AuditTrail
 from hotline.domain.errors import InvalidInput, NotFound, Unprocessable
 from hotline.domain.notice import check_id
 from hotline.domain.time import format_rfc3339
@@ -96,11 +97,13 @@ class _Ackable:
 
 class _Desk:
     def __init__(self, store: Store, clock: Clock, signer: Signer,
-                 ack: AckPolicy | None = None) -> None:
+                 ack: AckPolicy | None = None, *, trail: AuditTrail | None = None) -> None:
         self.store = store
         self.clock = clock
         self.signer = signer
         self.ack_policy = ack if ack is not None else AckPolicy()
+        #: seals receipts: signed tree head + inclusion proof of their audit records
+        self.trail = trail if trail is not None else AuditTrail(store, clock, signer)
 
     def _acknowledge(
         self, actor: Actor, item_type: str, id: str, hint: str,
@@ -108,7 +111,7 @@ class _Desk:
         save: Callable[[StoreTx, str, datetime, str, Mapping[str, Any]], None],
     ) -> dict[str, Any]:
         with self.store.write(LockScope()) as tx:
-            tx.lock_audit()  # serialises acks (and appends) until the commit
+            committed = tx.lock_audit()  # serialises acks (and appends) until the commit
             item = load(tx, id)
             if item is None or item.party != actor.party:
                 raise NotFound(f"{item_type} {id!r} does not exist", hint=hint)
@@ -119,32 +122,47 @@ class _Desk:
                 now, actor.party, actor.officer, f"{item_type}.ack", None,
                 {item_type: {"id": id, **item.details, "content_hash": item.content_hash}},
             ))
+            seal = self.trail.seal(tx, committed, [seq])
             signed = self.signer.sign(receipt(item_type, id, item.content_hash, actor.party,
-                                              actor.officer, "acknowledged", now, seq))
+                                              actor.officer, "acknowledged", now, seq,
+                                              audit=seal.evidence(seq)))
             save(tx, id, now, actor.officer, signed)
             return signed
 
 
-    def _deliver(self, tx: StoreTx, e: Event, officer: str, now: datetime) -> dict[str, Any]:
-        """Record the confirmed delivery of ``e`` (not yet delivered) by ``officer``: audit
-        record, signed receipt, ``delivered_at``/``by``; return the receipt. Needs the audit
-        lock."""
-        extra: dict[str, Any] = {}
-        body = alert_body(e)
-        if body is not None:
-            # lead time at delivery: the time that matters is when the party was told
-            extra["lead_time"] = delivery_lead_time(body, now)
-        seq = tx.append_audit(AuditEntry(
-            now, e.party, officer, "event.delivered", None,
-            {"event": {"seq": e.seq, "kind": e.kind, "item_id": e.item_id,
-                       "content_hash": item_hash(e.kind, e.body), **extra}},
-        ))
-        signed = self.signer.sign(delivery_statement(e, officer, now, seq, **extra))
-        tx.deliver_event(e.party, e.seq, now, officer, signed)
-        if body is not None:
-            tx.alert_delivered(e.item_id, now, officer,
-                               float(extra["lead_time"]["at_delivery_s"]))
-        return signed
+    def _deliver(self, tx: StoreTx, committed: int, events: Sequence[Event], officer: str,
+                 now: datetime) -> list[dict[str, Any]]:
+        """Record the confirmed delivery of ``events`` (none delivered yet) by ``officer``:
+        an audit record each, then one signed tree head over them all, then a signed receipt
+        each (embedding its record, the head and its inclusion proof) and
+        ``delivered_at``/``by``; return the receipts. Needs the audit lock since before the
+        transaction's first append (``committed``: the log's size then)."""
+        if not events:
+            return []
+        made: list[tuple[Event, int, dict[str, Any]]] = []
+        for e in events:
+            extra: dict[str, Any] = {}
+            body = alert_body(e)
+            if body is not None:
+                # lead time at delivery: the time that matters is when the party was told
+                extra["lead_time"] = delivery_lead_time(body, now)
+            seq = tx.append_audit(AuditEntry(
+                now, e.party, officer, "event.delivered", None,
+                {"event": {"seq": e.seq, "kind": e.kind, "item_id": e.item_id,
+                           "content_hash": item_hash(e.kind, e.body), **extra}},
+            ))
+            made.append((e, seq, extra))
+        seal = self.trail.seal(tx, committed, [seq for _, seq, _ in made])
+        out = []
+        for e, seq, extra in made:
+            signed = self.signer.sign(delivery_statement(e, officer, now, seq, **extra,
+                                                         audit=seal.evidence(seq)))
+            tx.deliver_event(e.party, e.seq, now, officer, signed)
+            if "lead_time" in extra:
+                tx.alert_delivered(e.item_id, now, officer,
+                                   float(extra["lead_time"]["at_delivery_s"]))
+            out.append(signed)
+        return out
 
 
 class AlertDesk(_Desk):
@@ -274,7 +292,7 @@ class EventDesk(_Desk):
                                hint="give the seq (an integer from 1) of the last event you "
                                "received", where="through")
         with self.store.write(LockScope()) as tx:
-            tx.lock_audit()  # serialises confirmations (and appends) until the commit
+            committed = tx.lock_audit()  # serialises confirmations (and appends) to the commit
             last = tx.last_event_seq(actor.party)
             if through > last:
                 raise InvalidInput(
@@ -288,9 +306,8 @@ class EventDesk(_Desk):
                     f"more than {MAX_ACK_EVENTS} unconfirmed events up to {through}",
                     hint=f"confirm at most {MAX_ACK_EVENTS} at a time: through="
                     f"{pending[MAX_ACK_EVENTS - 1].seq} first", where="through")
-            now = self.clock.now()
-            return Confirmed(through, [self._deliver(tx, e, actor.officer, now)
-                                       for e in pending])
+            return Confirmed(through, self._deliver(tx, committed, pending, actor.officer,
+                                                    self.clock.now()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -360,14 +377,15 @@ class WebhookDesk(_Desk):
         (None if the event had been confirmed already, or the webhook changed meanwhile)."""
         w, e = due.webhook, due.event
         with self.store.write(LockScope()) as tx:
-            tx.lock_audit()  # serialises with confirmations and other deliverers
+            committed = tx.lock_audit()  # serialises with confirmations and other deliverers
             current = tx.get_webhook(w.party, w.id)
             if current is None or current.cursor != e.seq - 1:
                 return None
             (event,) = tx.events_for(w.party, after=e.seq - 1, through=e.seq, limit=1)
             made = None
             if event.delivered_at is None:
-                made = self._deliver(tx, event, f"webhook:{w.id}", self.clock.now())
+                (made,) = self._deliver(tx, committed, [event], f"webhook:{w.id}",
+                                        self.clock.now())
             tx.advance_webhook(w.party, w.id, e.seq)
             return made
 

@@ -91,12 +91,12 @@ def create_app(
                                          simulated=getattr(clock, "simulated", False))
     app.state.audit = AuditTrail(the_store, clock, signer)
     ack = settings.ack_policy()
-    app.state.alerts = AlertDesk(the_store, clock, signer, ack)
-    app.state.messages = MessageDesk(the_store, clock, signer, ack)
-    app.state.escalation = EscalationDesk(the_store, clock, signer, ack)
+    app.state.alerts = AlertDesk(the_store, clock, signer, ack, trail=app.state.audit)
+    app.state.messages = MessageDesk(the_store, clock, signer, ack, trail=app.state.audit)
+    app.state.escalation = EscalationDesk(the_store, clock, signer, ack, trail=app.state.audit)
     app.state.escalator = Escalator(app.state.escalation, settings.escalation_poll_s)
-    app.state.events = EventDesk(the_store, clock, signer)
-    app.state.webhooks = WebhookDesk(the_store, clock, signer)
+    app.state.events = EventDesk(the_store, clock, signer, trail=app.state.audit)
+    app.state.webhooks = WebhookDesk(the_store, clock, signer, trail=app.state.audit)
     app.state.deliverer = Deliverer(app.state.webhooks, clock, DeliveryConfig(
         poll_s=settings.webhook_poll_s, timeout_s=settings.webhook_timeout_s,
         backoff_s=settings.webhook_backoff_s, backoff_max_s=settings.webhook_backoff_max_s))
