@@ -52,13 +52,21 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from hotline.alerting import COORDINATED, close_pair
 from hotline.audit.signing import Signer
 from hotline.auditing import AuditTrail
 from hotline.domain.errors import InvalidInput, NotFound, Unprocessable
 from hotline.domain.notice import check_id
 from hotline.domain.time import format_rfc3339
 from hotline.ports import AuditEntry, Clock, LockScope, Store, StoredResponse, StoreTx
-from hotline.relay.alerts import Alert, Severity, alert_json, counterpart_id, delivery_lead_time
+from hotline.relay.alerts import (
+    Alert,
+    AlertKind,
+    Severity,
+    alert_json,
+    counterpart_id,
+    delivery_lead_time,
+)
 from hotline.relay.alerts import content_hash as alert_hash
 from hotline.relay.escalation import MESSAGE, AckPolicy, Step, decide, raised
 from hotline.relay.events import Event, alert_body, delivery_statement, item_hash
@@ -175,8 +183,17 @@ class AlertDesk(_Desk):
             told = tx.alert_deliveries([counterpart_id(a) for a in found])
         return [replace(a, counterparty_delivery=told.get(counterpart_id(a))) for a in found]
 
-    def ack(self, actor: Actor, id: str) -> dict[str, Any]:
-        """Acknowledge alert ``id`` for the caller's party; return the signed receipt."""
+    def ack(self, actor: Actor, id: str, *, coordinated: bool = False,
+            messages: Sequence[str] = ()) -> dict[str, Any]:
+        """Acknowledge alert ``id`` for the caller's party; return the signed receipt. With
+        ``coordinated``, record the conflict as coordinated (see :meth:`coordinate`)."""
+        if coordinated:
+            return self.coordinate(actor, id, messages)
+        if messages:
+            raise InvalidInput("messages are cited only when recording a coordination",
+                               hint='send "coordinated": true with them, or leave them out',
+                               where="messages")
+
         def load(tx: StoreTx, id: str) -> _Ackable | None:
             a = tx.get_alert(id)
             return None if a is None else _Ackable(a.party, alert_hash(a.body), a.receipt,
@@ -185,6 +202,77 @@ class AlertDesk(_Desk):
         return self._acknowledge(actor, "alert", id,
                                  "list your party's alerts with GET /v1/alerts",
                                  load, lambda tx, *args: tx.ack_alert(*args))
+
+
+    def coordinate(self, actor: Actor, id: str, messages: Sequence[str]) -> dict[str, Any]:
+        """Record conflict alert ``id`` as coordinated by the caller's party (acknowledging it
+        if it was not yet), citing ``messages`` (ids of messages between the two parties that
+        agreed it); return the signed receipt (event ``acknowledged``, or ``coordinated`` if
+        it had been acknowledged before, with ``"coordinated": {"messages": [...]}``). When
+        the other party has coordinated its alert about the pair too, every alert of the pair
+        is closed as ``coordinated`` (audited, a ``closed`` event to each party), in the same
+        transaction. A retry returns the stored receipt and changes nothing."""
+        refs = _check_refs(messages)
+        with self.store.write(LockScope()) as tx:
+            committed = tx.lock_audit()
+            a = tx.get_alert(id)
+            if a is None or a.party != actor.party:
+                raise NotFound(f"alert {id!r} does not exist",
+                               hint="list your party's alerts with GET /v1/alerts")
+            if a.coordinated is not None and a.coordinated.receipt is not None:
+                return dict(a.coordinated.receipt)
+            if a.kind is not AlertKind.CONFLICT:
+                raise InvalidInput(f"alert {id!r} is a {a.kind.value} alert; only a conflict "
+                                   "is recorded as coordinated",
+                                   hint="coordinate the conflict alert about the same pair, "
+                                   "or acknowledge this one without 'coordinated'",
+                                   where="coordinated")
+            for ref in refs:
+                m = tx.get_message(ref)
+                if m is None or {m.sender, m.recipient} != {actor.party, a.other.owner}:
+                    raise InvalidInput(
+                        f"message {ref!r} is not one between your party and "
+                        f"{a.other.owner!r}",
+                        hint="cite messages you exchanged with the other party (GET "
+                        "/v1/messages)", where="messages")
+            now = self.clock.now()
+            first = a.ack_at is None
+            coord = {"messages": refs}
+            seq = tx.append_audit(AuditEntry(
+                now, actor.party, actor.officer, "alert.ack" if first else "alert.coordinate",
+                None, {"alert": {"id": id, "kind": a.kind.value,
+                                 "content_hash": alert_hash(a.body)},
+                       "coordinated": coord}))
+            seal = self.trail.seal(tx, committed, [seq])
+            signed = self.signer.sign(receipt(
+                "alert", id, alert_hash(a.body), actor.party, actor.officer,
+                "acknowledged" if first else "coordinated", now, seq, coordinated=coord,
+                audit=seal.evidence(seq)))
+            if first:
+                tx.ack_alert(id, now, actor.officer, signed)
+            tx.coordinate_alert(id, now, actor.officer, refs, signed)
+            other = tx.get_alert(counterpart_id(a))
+            if other is not None and other.coordinated is not None:
+                close_pair(tx, a, COORDINATED, now, {
+                    "action": "alert.coordinate", "party": actor.party, "alert": id})
+            return signed
+
+
+#: The most messages one coordination may cite.
+MAX_COORDINATION_REFS = 20
+
+
+def _check_refs(messages: Sequence[str]) -> list[str]:
+    if isinstance(messages, str) or len(messages) > MAX_COORDINATION_REFS:
+        raise InvalidInput(f"messages must be a list of at most {MAX_COORDINATION_REFS} ids",
+                           hint="cite the ids of the messages that agreed the coordination",
+                           where="messages")
+    for m in messages:
+        if not isinstance(m, str) or not m.startswith("msg-") or len(m) > 100:
+            raise InvalidInput(f"{m!r} is not a message id",
+                               hint="message ids look like msg-<32 hex digits>",
+                               where="messages")
+    return list(dict.fromkeys(messages))
 
 
 @dataclass(frozen=True, slots=True)

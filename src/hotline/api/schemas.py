@@ -103,3 +103,10 @@ class MessageIn(Strict):
 
     def to_draft(self) -> MessageDraft:
         return MessageDraft(self.to, self.text, self.template, self.fields, self.in_reply_to)
+
+
+class AlertAckIn(Strict):
+    coordinated: bool = Field(False, description="record the conflict as coordinated: it is "
+                              "closed once both parties have")
+    messages: list[str] = Field(default_factory=list, max_length=20,
+                                description="ids of the messages that agreed the coordination")

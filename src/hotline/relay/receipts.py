@@ -53,7 +53,8 @@ def receipt(item_type: str, item_id: str, item_hash: str, party: str, officer: s
 
 
 #: The audit record action each receipt event is recorded under (``{type}`` the item type).
-_ACTIONS = {"acknowledged": "{type}.ack", "delivered": "event.delivered"}
+_ACTIONS = {"acknowledged": "{type}.ack", "delivered": "event.delivered",
+            "coordinated": "{type}.coordinate"}
 
 
 @dataclass(frozen=True, slots=True)
