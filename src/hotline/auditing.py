@@ -2,7 +2,10 @@
 record authentication failures, verify the whole stored log.
 
 Contract: records are appended by the writing use cases (:mod:`hotline.service`) in their own
-transactions; this module adds only ``auth.failure`` records (one small write transaction each).
+transactions; this module adds only ``auth.failure`` records (one small write transaction each)
+and ``auth.failure.summary`` records (the count of failures a flood had suppressed; see
+:mod:`hotline.api.authlog`). :meth:`AuditTrail.seal` signs a tree head over records a
+transaction has just appended and proves them included, for the receipts that embed both.
 A party sees its own records in full, every other record as its seq and leaf hash only.
 Roots and proofs come from an in-memory :class:`~hotline.audit.merkle_log.MerkleLog` per
 :class:`AuditTrail` that catches up from the store (leaf hashes past what it holds), so several
@@ -20,6 +23,7 @@ import json
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -30,10 +34,11 @@ from hotline.audit.signing import Signer
 from hotline.audit.treehead import TreeHead, sign_tree_head
 from hotline.audit.verify import Record, VerifyReport, verify_log
 from hotline.domain.errors import HotlineError, InvalidInput
-from hotline.domain.time import parse_rfc3339
+from hotline.domain.time import format_rfc3339, parse_rfc3339
 from hotline.ports import AuditEntry, AuditRow, Clock, LockScope, Store, StoreTx
 
 AUTH_FAILURE = "auth.failure"
+AUTH_SUMMARY = "auth.failure.summary"
 UNKNOWN = "unknown"
 MAX_REASON_CHARS = 500
 _PAGE = 5000
@@ -93,6 +98,17 @@ class AuditTrail:
         """Append an ``auth.failure`` record in its own transaction; return its seq."""
         entry = AuditEntry(self.clock.now(), party[:100] or UNKNOWN, officer[:200] or UNKNOWN,
                            AUTH_FAILURE, None, {"reason": reason[:MAX_REASON_CHARS]})
+        with self.store.write(LockScope()) as tx:
+            return tx.append_audit(entry)
+
+    def record_auth_summary(self, source: str, suppressed: int, first: datetime,
+                            last: datetime, burst: int) -> int:
+        """Append an ``auth.failure.summary`` record: ``suppressed`` failures from ``source``
+        between ``first`` and ``last`` were counted, not recorded one by one (after the
+        first ``burst`` of a window were)."""
+        entry = AuditEntry(self.clock.now(), UNKNOWN, UNKNOWN, AUTH_SUMMARY, None, {
+            "source": source[:200], "suppressed": suppressed, "burst": burst,
+            "from": format_rfc3339(first), "until": format_rfc3339(last)})
         with self.store.write(LockScope()) as tx:
             return tx.append_audit(entry)
 
