@@ -88,6 +88,18 @@ class AuditTrail:
         self.signer = signer
         self._log = MerkleLog()
         self._lock = threading.Lock()
+        self._epoch = self._store_epoch()
+
+    def _store_epoch(self) -> int:
+        """How many group commits the store saw fail (0 for stores that cannot)."""
+        return int(getattr(self.store, "failed_commits", 0))
+
+    def _fresh_log(self) -> None:
+        """Forget the in-memory log if a group commit failed since it was built: it may hold
+        leaves of writes that never reached the database (called under ``_lock``)."""
+        epoch = self._store_epoch()
+        if epoch != self._epoch:
+            self._log, self._epoch = MerkleLog(), epoch
 
     @property
     def keys(self) -> dict[str, Ed25519PublicKey]:
@@ -137,6 +149,7 @@ class AuditTrail:
         first, last = min(seqs), max(seqs)
         rows = {r.seq: r for r in tx.audit_records(first - 1, last - first + 1)}
         with self._lock:
+            self._fresh_log()
             have = len(self._log)
             if have > committed:
                 raise HotlineError(f"the audit log shrank from {have} to {committed} records",
@@ -215,13 +228,10 @@ class AuditTrail:
     def _with_log(self, tx: StoreTx, size: int, use: Callable[[MerkleLog], T]) -> T:
         """Run ``use(log)`` on the in-memory log, first caught up to ``size`` records."""
         with self._lock:
+            self._fresh_log()
+            # The in-memory log may be ahead of a read snapshot (writes of a group commit not
+            # yet visible to readers): every root and proof of a smaller size still holds.
             have = len(self._log)
-            if have > size:
-                raise HotlineError(
-                    f"the audit log shrank from {have} to {size} records",
-                    hint="the database was changed behind the service: run 'hotline audit "
-                    "verify'",
-                )
             if have < size:
                 self._log.extend(tx.audit_leaves(have, size))
             return use(self._log)
