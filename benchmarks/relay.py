@@ -81,8 +81,11 @@ def log(msg: str) -> None:
 @contextmanager
 def engine_databases(engine: str, workdir: Path) -> Iterator[Any]:
     """Yields ``fresh(name) -> db_url``: a new, empty database per call."""
-    if engine == "sqlite":
-        yield lambda name: f"sqlite:///{(workdir / f'{name}.db').resolve()}"
+    if engine in ("sqlite", "sqlite-serial"):
+        # sqlite-serial: the same engine with group commit off (each write its own fsync),
+        # the baseline that shows what group commit buys
+        query = "?group_commit=off" if engine == "sqlite-serial" else ""
+        yield lambda name: f"sqlite:///{(workdir / f'{name}.db').resolve()}{query}"
         return
     server = PrivatePostgres().start()
     try:
@@ -99,7 +102,7 @@ def durability(db_url: str) -> dict[str, Any]:
     """The engine's durability settings, asserted (after the server created the schema)."""
     if db_url.startswith("sqlite"):
         import sqlite3
-        path = db_url.removeprefix("sqlite:///")
+        path = db_url.removeprefix("sqlite:///").partition("?")[0]
         with sqlite3.connect(path) as conn:
             mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
         if str(mode).lower() != "wal":
@@ -413,7 +416,8 @@ class Options:
 def parse(argv: Sequence[str]) -> Options:
     p = argparse.ArgumentParser(description="Relay (SSE) end-to-end latency benchmark.")
     p.add_argument("--quick", action="store_true", help="sqlite, 100/s, 3 s")
-    p.add_argument("--engines", help="sqlite,postgresql (default both; --quick: sqlite)")
+    p.add_argument("--engines", help="sqlite,sqlite-serial,postgresql (default sqlite and "
+                   "postgresql; --quick: sqlite)")
     p.add_argument("--rates", help="target messages/s (default 100,1000; --quick: 100)")
     p.add_argument("--seconds", type=float, help="timed window per run (default 10; quick 3)")
     p.add_argument("--connections", type=int, default=64,
@@ -429,8 +433,9 @@ def parse(argv: Sequence[str]) -> Options:
     engines = a.engines.split(",") if a.engines else (
         ["sqlite"] if a.quick else ["sqlite", "postgresql"])
     for e in engines:
-        if e not in ("sqlite", "postgresql"):
-            p.error(f"unknown engine {e!r}: use sqlite and/or postgresql")
+        if e not in ("sqlite", "sqlite-serial", "postgresql"):
+            p.error(f"unknown engine {e!r}: use sqlite, sqlite-serial (group commit off) "
+                    "and/or postgresql")
     rates = [int(r) for r in a.rates.split(",")] if a.rates else (
         [100] if a.quick else [100, 1000])
     seconds = a.seconds if a.seconds is not None else (3.0 if a.quick else 10.0)

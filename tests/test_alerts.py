@@ -126,6 +126,7 @@ def test_ack_is_idempotent_audited_and_receipted(
     assert again == receipt
     statement = verify_signed(receipt, {signer.key_id: signer.public_key},
                               expected_type=RECEIPT_TYPE)
+    evidence = statement.pop("audit")
     assert statement == {
         "type": "hotline.receipt.v1",
         "item": {"type": "alert", "id": alert.id, "content_hash": content_hash(alert.body)},
@@ -135,13 +136,15 @@ def test_ack_is_idempotent_audited_and_receipted(
     got = rows(store)
     assert len(got) == size_before + 1  # exactly one alert.ack record
     record = json.loads(got[statement["audit_seq"]].data)
+    assert evidence["record"] == record  # the receipt embeds it, with a head covering it
+    assert evidence["tree_head"]["tree_size"] == size_before + 1
     assert record["action"] == "alert.ack" and record["officer"] == "blue-duty-7"
     assert record["party"] == "blue" and record["alert"]["id"] == alert.id
     (acked,) = desk.list(BLUE)
     assert acked.ack_by == "blue-duty-7" and acked.receipt == receipt
     assert acked.ack_at is not None and acked.ack_at.isoformat().startswith("2026-11-24T12:00:30")
     assert desk.list(BLUE, unacked=True) == []
-    assert verify_store(store, {}).ok
+    assert verify_store(store, {signer.key_id: signer.public_key}).ok
 
 
 def test_listing_pages_by_cursor(store: SqlStore, clock: ManualClock, tmp_path: Path) -> None:

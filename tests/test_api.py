@@ -249,7 +249,9 @@ def test_docs_are_served_without_a_cdn(client: TestClient) -> None:
 
 
 def test_health_and_keys(client: TestClient) -> None:
-    assert client.get("/healthz").json() == {"status": "ok", "engine": "sqlite"}
+    assert client.get("/healthz").json() == {
+        "status": "ok", "engine": "sqlite",
+        "durability": {"journal_mode": "wal", "synchronous": "2"}}  # 2: FULL
     rsa_jwk, audit_jwk = client.get("/v1/keys").json()["keys"]
     assert rsa_jwk["kty"] == "RSA" and rsa_jwk["alg"] == "RS256"
     assert audit_jwk["kty"] == "OKP" and audit_jwk["crv"] == "Ed25519"

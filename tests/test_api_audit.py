@@ -77,9 +77,11 @@ def test_party_sees_its_records_in_full_and_others_as_hashes(
     assert client.delete("/v1/notices/b1", headers=blue).status_code == 200
 
     items = _all_records(client, blue)
-    # blue's put, red's put, the conflict alert to red, the one to blue, blue's withdrawal
-    assert [i["seq"] for i in items] == [0, 1, 2, 3, 4]
-    mine, theirs, their_alert, my_alert, withdrawn = items
+    # blue's put, red's put, the conflict alert to red, the one to blue, blue's withdrawal,
+    # which closed both alerts (one alert.close each, blue's readable by blue only)
+    assert [i["seq"] for i in items] == [0, 1, 2, 3, 4, 5, 6]
+    mine, theirs, their_alert, my_alert, withdrawn, *closes = items
+    assert [c["data"]["action"] for c in closes if "data" in c] == ["alert.close"]
     assert set(theirs) == {"seq", "leaf_hash"} and set(their_alert) == {"seq", "leaf_hash"}
     assert mine["data"]["action"] == "notice.put" and withdrawn["data"]["action"] == "notice.delete"
     assert my_alert["data"]["action"] == "alert.create" and my_alert["data"]["party"] == "blue"
@@ -96,7 +98,7 @@ def test_party_sees_its_records_in_full_and_others_as_hashes(
     assert client.get("/v1/audit/verify", headers=blue).status_code == 403
     assert client.get("/v1/audit", headers=_auth(settings, "blue", "feed")).status_code == 403
     report = client.get("/v1/audit/verify", headers=admin).json()
-    assert report["ok"] is True and report["size"] == 5 and report["first_bad_seq"] is None
+    assert report["ok"] is True and report["size"] == 7 and report["first_bad_seq"] is None
 
 
 def test_proofs_verify_against_signed_heads(tmp_path: Path, clock: ManualClock) -> None:

@@ -77,7 +77,7 @@ def test_each_accepted_write_appends_one_record(store: SqlStore, clock: ManualCl
         svc.put_notice(BLUE, "b1", NoticeDraft((vol(box(45, 10, 5), start),)), 1)
 
     everything = rows(store)
-    assert [r.seq for r in everything] == list(range(7))
+    assert [r.seq for r in everything] == list(range(9))
     for r in everything:
         d = json.loads(r.data)
         assert r.leaf_hash == leaf_hash(r.data) and canonical_json(d) == r.data
@@ -85,7 +85,10 @@ def test_each_accepted_write_appends_one_record(store: SqlStore, clock: ManualCl
     # the conflict r1 found raised one alert per party, recorded right after r1's write
     assert [(json.loads(r.data)["action"], r.party) for r in everything[2:4]] == [
         ("alert.create", "red"), ("alert.create", "blue")]
-    got = everything[:2] + everything[4:]
+    # moving b1 away ended its conflict with r1: both alerts closed, right after that write
+    assert sorted((json.loads(r.data)["action"], r.party) for r in everything[6:8]) == [
+        ("alert.close", "blue"), ("alert.close", "red")]
+    got = everything[:2] + everything[4:6] + everything[8:]
     data = [json.loads(r.data) for r in got]
     assert [(d["action"], d["party"], d["officer"]) for d in data] == [
         ("notice.put", "blue", "blue-1"), ("notice.put", "red", "red-1"),
@@ -106,7 +109,7 @@ def test_each_accepted_write_appends_one_record(store: SqlStore, clock: ManualCl
     assert data[4]["subject"] == {"kind": "zone", "id": "z1", "version": 1}
     assert data[4]["content_hash"] == content_hash_of(gone)
     report = verify_store(store, {})
-    assert report.ok and report.size == 7, report
+    assert report.ok and report.size == 9, report
 
 
 def test_concurrent_writers_get_gap_free_unique_seqs(

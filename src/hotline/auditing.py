@@ -2,7 +2,10 @@
 record authentication failures, verify the whole stored log.
 
 Contract: records are appended by the writing use cases (:mod:`hotline.service`) in their own
-transactions; this module adds only ``auth.failure`` records (one small write transaction each).
+transactions; this module adds only ``auth.failure`` records (one small write transaction each)
+and ``auth.failure.summary`` records (the count of failures a flood had suppressed; see
+:mod:`hotline.api.authlog`). :meth:`AuditTrail.seal` signs a tree head over records a
+transaction has just appended and proves them included, for the receipts that embed both.
 A party sees its own records in full, every other record as its seq and leaf hash only.
 Roots and proofs come from an in-memory :class:`~hotline.audit.merkle_log.MerkleLog` per
 :class:`AuditTrail` that catches up from the store (leaf hashes past what it holds), so several
@@ -18,8 +21,9 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -30,10 +34,11 @@ from hotline.audit.signing import Signer
 from hotline.audit.treehead import TreeHead, sign_tree_head
 from hotline.audit.verify import Record, VerifyReport, verify_log
 from hotline.domain.errors import HotlineError, InvalidInput
-from hotline.domain.time import parse_rfc3339
-from hotline.ports import AuditEntry, Clock, LockScope, Store, StoreTx
+from hotline.domain.time import format_rfc3339, parse_rfc3339
+from hotline.ports import AuditEntry, AuditRow, Clock, LockScope, Store, StoreTx
 
 AUTH_FAILURE = "auth.failure"
+AUTH_SUMMARY = "auth.failure.summary"
 UNKNOWN = "unknown"
 MAX_REASON_CHARS = 500
 _PAGE = 5000
@@ -59,6 +64,23 @@ class Proof:
     head: dict[str, Any] | None
 
 
+@dataclass(frozen=True, slots=True)
+class Seal:
+    """A signed tree head covering records just appended in a transaction, with each one's
+    row and inclusion proof: the evidence a receipt embeds (:meth:`evidence`)."""
+
+    head: dict[str, Any]
+    rows: dict[int, AuditRow]
+    proofs: dict[int, list[bytes]]
+
+    def evidence(self, seq: int) -> dict[str, Any]:
+        """The ``audit`` member of a receipt naming record ``seq``: the record itself, its
+        leaf hash, the signed tree head and the inclusion proof (hex, leaves up)."""
+        row = self.rows[seq]
+        return {"record": json.loads(row.data), "leaf_hash": row.leaf_hash.hex(),
+                "tree_head": self.head, "inclusion_proof": [h.hex() for h in self.proofs[seq]]}
+
+
 class AuditTrail:
     def __init__(self, store: Store, clock: Clock, signer: Signer) -> None:
         self.store = store
@@ -66,6 +88,18 @@ class AuditTrail:
         self.signer = signer
         self._log = MerkleLog()
         self._lock = threading.Lock()
+        self._epoch = self._store_epoch()
+
+    def _store_epoch(self) -> int:
+        """How many group commits the store saw fail (0 for stores that cannot)."""
+        return int(getattr(self.store, "failed_commits", 0))
+
+    def _fresh_log(self) -> None:
+        """Forget the in-memory log if a group commit failed since it was built: it may hold
+        leaves of writes that never reached the database (called under ``_lock``)."""
+        epoch = self._store_epoch()
+        if epoch != self._epoch:
+            self._log, self._epoch = MerkleLog(), epoch
 
     @property
     def keys(self) -> dict[str, Ed25519PublicKey]:
@@ -76,6 +110,17 @@ class AuditTrail:
         """Append an ``auth.failure`` record in its own transaction; return its seq."""
         entry = AuditEntry(self.clock.now(), party[:100] or UNKNOWN, officer[:200] or UNKNOWN,
                            AUTH_FAILURE, None, {"reason": reason[:MAX_REASON_CHARS]})
+        with self.store.write(LockScope()) as tx:
+            return tx.append_audit(entry)
+
+    def record_auth_summary(self, source: str, suppressed: int, first: datetime,
+                            last: datetime, burst: int) -> int:
+        """Append an ``auth.failure.summary`` record: ``suppressed`` failures from ``source``
+        between ``first`` and ``last`` were counted, not recorded one by one (after the
+        first ``burst`` of a window were)."""
+        entry = AuditEntry(self.clock.now(), UNKNOWN, UNKNOWN, AUTH_SUMMARY, None, {
+            "source": source[:200], "suppressed": suppressed, "burst": burst,
+            "from": format_rfc3339(first), "until": format_rfc3339(last)})
         with self.store.write(LockScope()) as tx:
             return tx.append_audit(entry)
 
@@ -93,6 +138,38 @@ class AuditTrail:
             signed = sign_tree_head(self.signer, TreeHead(size, root, stamp))
             tx.put_tree_head(size, json.dumps(signed, separators=(",", ":")))
         return signed
+
+    def seal(self, tx: StoreTx, committed: int, seqs: Sequence[int]) -> Seal:
+        """Sign (and store) a tree head of the log as ``tx`` sees it — including the records
+        it appended, ``seqs`` among them — and prove each of ``seqs`` included. ``tx`` must
+        hold the audit lock since before its first append; ``committed`` is the log's size
+        then (what :meth:`StoreTx.lock_audit` answered). The uncommitted leaves never stay in
+        the shared in-memory log: should the transaction roll back, the head goes with it."""
+        size = tx.audit_size()
+        first, last = min(seqs), max(seqs)
+        rows = {r.seq: r for r in tx.audit_records(first - 1, last - first + 1)}
+        with self._lock:
+            self._fresh_log()
+            have = len(self._log)
+            if have > committed:
+                raise HotlineError(f"the audit log shrank from {have} to {committed} records",
+                                   hint="the database was changed behind the service: run "
+                                   "'hotline audit verify'")
+            self._log.extend(tx.audit_leaves(have, committed))
+            try:
+                self._log.extend(tx.audit_leaves(committed, size))
+                root = self._log.root(size)
+                proofs = {s: self._log.inclusion_proof(s, size) for s in seqs}
+            finally:
+                self._log.truncate(committed)
+        stamp = self.clock.now()
+        latest = tx.latest_tree_head()
+        with contextlib.suppress(ValueError, KeyError, TypeError):
+            if latest is not None:
+                stamp = max(stamp, parse_rfc3339(json.loads(latest)["timestamp"]))
+        signed = sign_tree_head(self.signer, TreeHead(size, root, stamp))
+        tx.put_tree_head(size, json.dumps(signed, separators=(",", ":")))
+        return Seal(signed, {s: rows[s] for s in seqs}, proofs)
 
     # ------------------------------------------------------------------ reads
     def records(self, party: str, after: int = -1, limit: int = 100) -> list[AuditItem]:
@@ -151,13 +228,10 @@ class AuditTrail:
     def _with_log(self, tx: StoreTx, size: int, use: Callable[[MerkleLog], T]) -> T:
         """Run ``use(log)`` on the in-memory log, first caught up to ``size`` records."""
         with self._lock:
+            self._fresh_log()
+            # The in-memory log may be ahead of a read snapshot (writes of a group commit not
+            # yet visible to readers): every root and proof of a smaller size still holds.
             have = len(self._log)
-            if have > size:
-                raise HotlineError(
-                    f"the audit log shrank from {have} to {size} records",
-                    hint="the database was changed behind the service: run 'hotline audit "
-                    "verify'",
-                )
             if have < size:
                 self._log.extend(tx.audit_leaves(have, size))
             return use(self._log)

@@ -181,11 +181,13 @@ class StoreTx(Protocol):
         """Close open alert ``id``; False if closed already."""
         ...
 
-    def coordinate_alert(self, id: str, at: datetime, by: str, refs: Sequence[str]) -> bool:
+    def coordinate_alert(self, id: str, at: datetime, by: str, refs: Sequence[str],
+                         receipt: Mapping[str, Any]) -> bool:
         """Record the addressee's coordination of alert ``id``; False if recorded already."""
         ...
 
-    def reopen_alert(self, id: str, deadline_at: datetime | None) -> bool:
+    def reopen_alert(self, id: str, body: Mapping[str, Any], severity: Severity,
+                     deadline_at: datetime | None) -> bool:
         """Reopen closed alert ``id`` (its ack, coordination, delivery cleared); False if
         it was open."""
         ...

@@ -10,7 +10,8 @@ transaction, naming the subject, its content hash and the conflicts found. Each 
 found for the first time raises a ``conflict`` alert to both owners (and a late filing a
 ``late_notice`` alert to the other owner), stored with one ``alert.create`` record each and one
 event in the addressee's stream (:mod:`hotline.relay.events`) in the same transaction
-(:mod:`hotline.relay.alerts`).
+(:mod:`hotline.relay.alerts`); an amendment or withdrawal that ends a conflict closes its
+alerts, and a closed pair found conflicting again reopens them (:mod:`hotline.alerting`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
+from hotline.alerting import close_resolved, raise_alerts
 from hotline.domain.errors import Conflict as ConflictError
 from hotline.domain.errors import Forbidden, InvalidInput, NotFound, TooLarge
 from hotline.domain.notice import (
@@ -45,8 +47,6 @@ from hotline.ports import (
     Store,
     StoreTx,
 )
-from hotline.relay.alerts import alert_json, alerts_for
-from hotline.relay.alerts import content_hash as alert_content_hash
 from hotline.relay.escalation import AckPolicy
 from hotline.strategic.cells import coarse_lock_keys, covering, query_for
 from hotline.strategic.conflicts import overlaps
@@ -324,6 +324,9 @@ class HotlineService:
                     {"conflicts": [{"kind": c.other.kind.value, "id": c.other.id,
                                     "owner": c.other.owner} for c in conflicts]},
                 ))
+                if existing is not None:  # pairs that no longer conflict: alerts closed
+                    close_resolved(tx, Ref(kind, id, actor.party), conflicts, now,
+                                   _cause(actor, declaration))
                 if conflicts:
                     self._raise_alerts(tx, actor, declaration, conflicts, refiled, now,
                                        self.config.ack)
@@ -337,21 +340,8 @@ class HotlineService:
     def _raise_alerts(tx: StoreTx, actor: Actor, d: Declaration,
                       conflicts: tuple[Conflict, ...], refiled: bool, now: datetime,
                       ack: AckPolicy) -> None:
-        """Store the alerts these conflicts raise that were not raised before (ids are
-        deterministic per pair), each with its ``alert.create`` audit record, addressed to
-        (and readable in full by) the alerted party."""
-        me = Ref(d.kind, d.id, d.owner)
-        raised = [replace(a, deadline_at=ack.first_deadline(a.severity.value, a.created_at))
-                  for a in alerts_for(conflicts, me, refiled, now)]
-        for alert in tx.add_alerts(raised):
-            tx.append_audit(AuditEntry(now, alert.party, SYSTEM_OFFICER, "alert.create", None, {
-                "alert": {"id": alert.id, "kind": alert.kind.value,
-                          "severity": alert.severity.value,
-                          "content_hash": alert_content_hash(alert.body)},
-                "cause": {"action": f"{d.kind.value}.put", "party": actor.party,
-                          "kind": d.kind.value, "id": d.id, "version": d.version},
-            }))
-            tx.append_event(alert.party, "alert", alert.id, alert_json(alert), now)
+        """Store (or reopen) the alerts these conflicts raise (:mod:`hotline.alerting`)."""
+        raise_alerts(tx, d, conflicts, refiled, now, ack, _cause(actor, d))
 
     @staticmethod
     def _check_write(
@@ -405,6 +395,8 @@ class HotlineService:
             tx.delete(kind, id)
             tx.append_audit(AuditEntry(now, actor.party, actor.officer, f"{kind.value}.delete",
                                        existing))
+            close_resolved(tx, Ref(kind, id, actor.party), (), now,
+                           _cause(actor, existing, "delete"))
         return existing
 
     # ------------------------------------------------------------------ reads
@@ -455,6 +447,12 @@ class HotlineService:
                               vertical_buffer_m=0.0)
                 found = [d for d in found if overlaps([area], d.volumes, sep)]
             return [self._view(tx, actor, d) for d in found]
+
+
+def _cause(actor: Actor, d: Declaration, verb: str = "put") -> dict[str, object]:
+    """The write that changed an alert, as its audit record names it."""
+    return {"action": f"{d.kind.value}.{verb}", "party": actor.party, "kind": d.kind.value,
+            "id": d.id, "version": d.version}
 
 
 def _version(d: Declaration | None) -> int | None:

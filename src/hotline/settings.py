@@ -40,6 +40,10 @@ class Settings(BaseSettings):
         default_factory=list, description="PEM public keys to trust instead of the dev key"
     )
     token_ttl_s: int = 12 * 3600
+    auth_audit_burst: int = Field(20, ge=1, description="401s per source and window audited "
+                                  "one by one; the rest are counted in one summary record")
+    auth_audit_window_s: float = Field(60.0, gt=0, description="the window of "
+                                       "auth_audit_burst (seconds)")
 
     # Rules
     horizontal_buffer_m: float = 0.0

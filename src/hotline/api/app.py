@@ -27,6 +27,7 @@ from hotline.adapters.storage import open_store
 from hotline.adapters.tokens import TokenValidator, key_id, load_or_create_issuer_key
 from hotline.adapters.webhooks import Deliverer, DeliveryConfig
 from hotline.api import console, docs, errors, limits
+from hotline.api.authlog import AuthFailureLog
 from hotline.api.routes import alerts, audit, declarations, events, messages, meta, webhooks
 from hotline.auditing import AuditTrail
 from hotline.ports import Clock, Store
@@ -70,6 +71,7 @@ def create_app(
         finally:
             escalator.stop()
             deliverer.stop()
+            app.state.auth_failures.flush()  # suppressed 401s are counted, never lost
             if owns_store:
                 the_store.close()
 
@@ -90,13 +92,15 @@ def create_app(
     signer = load_or_create_audit_signer(settings.data_dir,
                                          simulated=getattr(clock, "simulated", False))
     app.state.audit = AuditTrail(the_store, clock, signer)
+    app.state.auth_failures = AuthFailureLog(app.state.audit, settings.auth_audit_burst,
+                                             settings.auth_audit_window_s)
     ack = settings.ack_policy()
-    app.state.alerts = AlertDesk(the_store, clock, signer, ack)
-    app.state.messages = MessageDesk(the_store, clock, signer, ack)
-    app.state.escalation = EscalationDesk(the_store, clock, signer, ack)
+    app.state.alerts = AlertDesk(the_store, clock, signer, ack, trail=app.state.audit)
+    app.state.messages = MessageDesk(the_store, clock, signer, ack, trail=app.state.audit)
+    app.state.escalation = EscalationDesk(the_store, clock, signer, ack, trail=app.state.audit)
     app.state.escalator = Escalator(app.state.escalation, settings.escalation_poll_s)
-    app.state.events = EventDesk(the_store, clock, signer)
-    app.state.webhooks = WebhookDesk(the_store, clock, signer)
+    app.state.events = EventDesk(the_store, clock, signer, trail=app.state.audit)
+    app.state.webhooks = WebhookDesk(the_store, clock, signer, trail=app.state.audit)
     app.state.deliverer = Deliverer(app.state.webhooks, clock, DeliveryConfig(
         poll_s=settings.webhook_poll_s, timeout_s=settings.webhook_timeout_s,
         backoff_s=settings.webhook_backoff_s, backoff_max_s=settings.webhook_backoff_max_s))

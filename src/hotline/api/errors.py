@@ -4,7 +4,9 @@ Contract: a problem body has ``type``, ``title``, ``status``, ``detail`` (what w
 and how to fix it) and, for bad input, ``errors`` (one entry per problem with ``loc``, ``msg``
 and ``hint``). Nothing is changed when an error is returned, except that every 401 appends one
 ``auth.failure`` audit record (party and officer as the token claims them, unverified, else
-``unknown``; the reason); failing to record it is logged and never changes the answer.
+``unknown``; the reason and the source address) — rate-limited per source, the excess counted
+in one ``auth.failure.summary`` record (:mod:`hotline.api.authlog`); failing to record it is
+logged and never changes the answer.
 """
 
 from __future__ import annotations
@@ -93,7 +95,8 @@ def _audit_auth_failure(request: Request, exc: Unauthorized) -> None:
         if scheme.lower() == "bearer" and token.strip():
             party, officer = unverified_identity(token.strip())
         reason = f"{request.method} {request.url.path}: {exc.detail}"
-        request.app.state.audit.record_auth_failure(party, officer, reason)
+        source = request.client.host if request.client is not None else "unknown"
+        request.app.state.auth_failures.record(source, party, officer, reason)
     except Exception:  # the 401 stands whatever happens here
         log.exception("could not record an authentication failure in the audit log")
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from hotline.adapters.codec import volumes_from_json
 from hotline.domain.notice import NoticeState, ZoneRole
@@ -103,3 +103,14 @@ class MessageIn(Strict):
 
     def to_draft(self) -> MessageDraft:
         return MessageDraft(self.to, self.text, self.template, self.fields, self.in_reply_to)
+
+
+class AckIn(Strict):
+    """An acknowledgment that takes no options: the body, if any, must be ``{}``."""
+
+
+class AlertAckIn(Strict):
+    coordinated: StrictBool = Field(False, description="record the conflict as coordinated: it is "
+                              "closed once both parties have")
+    messages: list[str] = Field(default_factory=list, max_length=20,
+                                description="ids of the messages that agreed the coordination")

@@ -74,6 +74,14 @@ class MerkleLog:
         for leaf in leaf_hashes:
             self.append(leaf)
 
+    def truncate(self, size: int) -> None:
+        """Forget every leaf from ``size`` on (and the subtrees they completed): for a caller
+        that appended leaves it then could not keep (an uncommitted transaction's)."""
+        self._size_or_all(size)
+        for height, level in enumerate(self._levels):
+            del level[(size >> height) * HASH_SIZE:]
+        self._size = size
+
     def leaf(self, index: int) -> bytes:
         """The leaf hash at ``index``."""
         self._check_index(index, self._size)

@@ -33,9 +33,22 @@ from hotline.domain.notice import Conflict, Ref
 from hotline.domain.time import format_rfc3339, parse_rfc3339
 from hotline.relay.receipts import RECEIPT_TYPE, content_hash, receipt
 
-__all__ = ["RECEIPT_TYPE", "Alert", "AlertKind", "Coordination", "Delivery", "Severity",
-           "alert_id", "alert_json", "alerts_for", "content_hash", "counterpart_id",
-           "delivery_lead_time", "receipt_statement"]
+__all__ = [
+    "RECEIPT_TYPE",
+    "Alert",
+    "AlertKind",
+    "Coordination",
+    "Delivery",
+    "Severity",
+    "alert_id",
+    "alert_json",
+    "alerts_for",
+    "content_hash",
+    "counterpart_id",
+    "delivery_lead_time",
+    "pair_alert_ids",
+    "receipt_statement",
+]
 MAX_OVERLAPS_IN_BODY = 20
 
 
@@ -103,9 +116,11 @@ class Coordination:
     at: datetime
     by: str
     refs: tuple[str, ...] = ()
+    receipt: Mapping[str, Any] | None = None  # signed, handed out again on a retry
 
     def json(self) -> dict[str, Any]:
-        return {"at": format_rfc3339(self.at), "by": self.by, "messages": list(self.refs)}
+        return {"at": format_rfc3339(self.at), "by": self.by, "messages": list(self.refs),
+                "receipt": self.receipt}
 
 
 def alert_id(addressee: str, kind: AlertKind, a: Ref, b: Ref) -> str:
@@ -121,6 +136,16 @@ def counterpart_id(a: Alert) -> str:
     """The id of the other party's ``conflict`` alert about the same pair (for a
     ``late_notice`` alert: the late filer's)."""
     return alert_id(a.other.owner, AlertKind.CONFLICT, a.other, a.subject)
+
+
+def pair_alert_ids(a: Alert) -> list[str]:
+    """The ids of every alert about ``a``'s pair of declarations: both parties' ``conflict``
+    alerts and a ``late_notice`` alert either way."""
+    mine, theirs = a.subject, a.other
+    return [alert_id(mine.owner, AlertKind.CONFLICT, mine, theirs),
+            alert_id(theirs.owner, AlertKind.CONFLICT, theirs, mine),
+            alert_id(theirs.owner, AlertKind.LATE_NOTICE, mine, theirs),
+            alert_id(mine.owner, AlertKind.LATE_NOTICE, theirs, mine)]
 
 
 def activity_start(body: Mapping[str, Any]) -> datetime:

@@ -8,8 +8,8 @@ when it was raised (:func:`hotline.relay.alerts.alert_json`,
 are set once, when a client of the party *confirms* receipt — never because it was written to
 a socket. The delivery receipt is a ``hotline.receipt.v1`` statement of event ``delivered``
 over the item (type = the event's kind, id, and the same content hash an acknowledgment
-receipt names), to be signed by the caller. ``escalation``/``unacknowledged`` events wrap the
-item (``{"type": "alert"|"message", "step", "item": <its JSON>}``); their receipts name the
+receipt names), to be signed by the caller. ``escalation``/``unacknowledged``/``closed`` events wrap
+the item (``{"type": "alert"|"message", "step", "item": <its JSON>}``); their receipts name the
 wrapped item (type ``alert``/``message``).
 """
 
@@ -23,10 +23,10 @@ from typing import Any
 from hotline.domain.time import format_rfc3339
 from hotline.relay.receipts import content_hash, receipt
 
-KINDS = ("alert", "message", "escalation", "unacknowledged")
+KINDS = ("alert", "message", "escalation", "unacknowledged", "closed")
 #: Kinds whose body is ``{"type": "alert"|"message", "item": <the item's JSON>, ...}``: an
 #: item escalated or recorded unacknowledged, sent to its addressee and to its originator.
-WRAPPED = ("escalation", "unacknowledged")
+WRAPPED = ("escalation", "unacknowledged", "closed")
 #: The members of a message's JSON its content hash covers (see ``relay.messages.content``).
 _MESSAGE_CONTENT = ("id", "from", "officer", "to", "body", "in_reply_to", "created_at")
 

@@ -4,7 +4,8 @@
 Contract: each update changes a row only from the state it expects (delivery is recorded once;
 an alert is closed once until reopened; coordination is recorded once per opening) and says
 whether it did. Times are fixed-width RFC 3339 text (microseconds); ``coordinated_refs`` is a
-JSON list of message ids. :func:`lifecycle` decodes the ``LIFECYCLE_COLUMNS`` of a row.
+JSON list of message ids; ``coordination_receipt`` the signed receipt of the coordination
+(migration 009). :func:`lifecycle` decodes the ``LIFECYCLE_COLUMNS`` of a row.
 """
 
 from __future__ import annotations
@@ -15,17 +16,18 @@ from datetime import datetime
 from typing import Any
 
 from hotline.adapters.storage.sql_relay import stamp, unstamp
-from hotline.relay.alerts import Coordination, Delivery, required_lead_s
+from hotline.relay.alerts import Coordination, Delivery, Severity, required_lead_s
 
 Row = tuple[Any, ...]
 LIFECYCLE_COLUMNS = ("delivered_at, delivered_by, delivery_lead_s, closed_at, closed_reason, "
-                     "coordinated_at, coordinated_by, coordinated_refs, reopened")
+                     "coordinated_at, coordinated_by, coordinated_refs, reopened, "
+                     "coordination_receipt")
 
 
 def lifecycle(party: str, body: Mapping[str, Any], cols: Row) -> dict[str, Any]:
     """The :class:`~hotline.relay.alerts.Alert` fields stored in ``LIFECYCLE_COLUMNS``."""
     (delivered_at, delivered_by, lead_s, closed_at, reason, coord_at, coord_by, refs,
-     reopened) = cols
+     reopened, coord_receipt) = cols
     delivery = None
     if delivered_at is not None:
         delivery = Delivery(party, stamp_of(delivered_at), str(delivered_by), float(lead_s),
@@ -33,7 +35,8 @@ def lifecycle(party: str, body: Mapping[str, Any], cols: Row) -> dict[str, Any]:
     coordinated = None
     if coord_at is not None:
         coordinated = Coordination(stamp_of(coord_at), str(coord_by),
-                                   tuple(json.loads(refs or "[]")))
+                                   tuple(json.loads(refs or "[]")),
+                                   None if coord_receipt is None else json.loads(coord_receipt))
     return {"delivery": delivery, "closed_at": unstamp(closed_at), "closed_reason": reason,
             "coordinated": coordinated, "reopened": int(reopened or 0)}
 
@@ -92,25 +95,33 @@ class AlertLifecycleRows:
             return True
         return False
 
-    def coordinate_alert(self, id: str, at: datetime, by: str, refs: Sequence[str]) -> bool:
-        """Record that the addressee coordinated alert ``id``; False if recorded already."""
+    def coordinate_alert(self, id: str, at: datetime, by: str, refs: Sequence[str],
+                         receipt: Mapping[str, Any]) -> bool:
+        """Record that the addressee coordinated alert ``id`` (with the signed receipt);
+        False if recorded already."""
         if self._all("SELECT 1 FROM alerts WHERE id = ? AND coordinated_at IS NULL", (id,)):
             self._run("UPDATE alerts SET coordinated_at = ?, coordinated_by = ?, "
-                      "coordinated_refs = ? WHERE id = ? AND coordinated_at IS NULL",
-                      (stamp(at), by, json.dumps(list(refs)), id))
+                      "coordinated_refs = ?, coordination_receipt = ? "
+                      "WHERE id = ? AND coordinated_at IS NULL",
+                      (stamp(at), by, json.dumps(list(refs)),
+                       json.dumps(receipt, separators=(",", ":")), id))
             return True
         return False
 
-    def reopen_alert(self, id: str, deadline_at: datetime | None) -> bool:
-        """Reopen closed alert ``id``: closure, acknowledgment, coordination, escalation and
-        delivery cleared, a new ack deadline; False if it was open."""
+    def reopen_alert(self, id: str, body: Mapping[str, Any], severity: Severity,
+                     deadline_at: datetime | None) -> bool:
+        """Reopen closed alert ``id`` with a new body, severity and ack deadline: closure,
+        acknowledgment, coordination, escalation and delivery cleared; False if it was
+        open."""
         if not self._all("SELECT 1 FROM alerts WHERE id = ? AND closed_at IS NOT NULL", (id,)):
             return False
         self._run(
             "UPDATE alerts SET closed_at = NULL, closed_reason = NULL, coordinated_at = NULL, "
-            "coordinated_by = NULL, coordinated_refs = NULL, ack_at = NULL, ack_by = NULL, "
+            "coordinated_by = NULL, coordinated_refs = NULL, coordination_receipt = NULL, "
+            "ack_at = NULL, ack_by = NULL, "
             "receipt = NULL, escalated_at = NULL, escalation_level = 0, unacked_at = NULL, "
             "delivered_at = NULL, delivered_by = NULL, delivery_lead_s = NULL, "
-            "deadline_at = ?, reopened = reopened + 1 WHERE id = ?",
-            (None if deadline_at is None else stamp(deadline_at), id))
+            "body = ?, severity = ?, deadline_at = ?, reopened = reopened + 1 WHERE id = ?",
+            (json.dumps(dict(body), separators=(",", ":")), severity.value,
+             None if deadline_at is None else stamp(deadline_at), id))
         return True

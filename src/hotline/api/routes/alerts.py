@@ -4,15 +4,18 @@ Contract: ``GET /v1/alerts?after=ID&limit=N&unacked=true`` (duty or admin) lists
 caller's party's alerts, oldest first (``next``: the id to pass as ``after``, or null).
 ``POST /v1/alerts/{id}/ack`` (duty) acknowledges one addressed to the caller's party and
 answers 200 with the signed ``hotline.receipt.v1`` receipt — the same one on every retry.
-Another party's alert is 404, exactly as one that does not exist.
+Another party's alert is 404, exactly as one that does not exist. An optional body
+``{"coordinated": true, "messages": [ids]}`` records the conflict as coordinated (closed once
+both parties have), citing the messages that agreed it (:meth:`AlertDesk.coordinate`).
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
 from hotline.api.auth import DECLARE, READ, requires
+from hotline.api.schemas import AlertAckIn
 from hotline.relay.alerts import alert_json
 from hotline.relaying import AlertDesk
 from hotline.service import Actor
@@ -42,6 +45,10 @@ def list_alerts(
 
 @router.post("/{id}/ack", name="ack_alert")
 def ack_alert(
-    id: str, actor: Actor = Depends(requires(DECLARE)), alerts: AlertDesk = Depends(desk)
+    id: str, actor: Actor = Depends(requires(DECLARE)), alerts: AlertDesk = Depends(desk),
+    body: AlertAckIn | None = Body(None),
 ) -> JSONResponse:
-    return JSONResponse(alerts.ack(actor, id))
+    if body is None:
+        return JSONResponse(alerts.ack(actor, id))
+    return JSONResponse(alerts.ack(actor, id, coordinated=body.coordinated,
+                                   messages=body.messages))

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Body, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
 
 from hotline.api.auth import DECLARE, READ, requires
-from hotline.api.schemas import MessageIn
+from hotline.api.schemas import AckIn, MessageIn
 from hotline.relay.messages import message_json
 from hotline.relay.templates import catalogue
 from hotline.relaying import MessageDesk
@@ -69,6 +69,7 @@ def list_messages(
 
 @router.post("/v1/messages/{id}/ack", name="ack_message")
 def ack_message(
-    id: str, actor: Actor = Depends(requires(DECLARE)), messages: MessageDesk = Depends(desk)
+    id: str, actor: Actor = Depends(requires(DECLARE)), messages: MessageDesk = Depends(desk),
+    _body: AckIn | None = Body(None, description="none, or {}: a message ack has no options"),
 ) -> JSONResponse:
     return JSONResponse(messages.ack(actor, id))

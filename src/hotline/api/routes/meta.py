@@ -17,7 +17,8 @@ def healthz(request: Request) -> dict[str, Any]:
     store = request.app.state.store
     with store.read() as tx:
         tx.get  # noqa: B018 - opening a read transaction proves the database answers
-    return {"status": "ok", "engine": store.engine}
+    # the durability settings in force, so they can be asserted rather than assumed
+    return {"status": "ok", "engine": store.engine, "durability": store.settings()}
 
 
 @router.get("/v1/keys")

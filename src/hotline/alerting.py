@@ -1,0 +1,122 @@
+"""An alert's life inside the writing transaction: raised or reopened, closed when resolved
+or coordinated.
+
+Contract: every function runs in the caller's store transaction (which holds the audit lock
+once it appends) and writes, with each change, its audit record and the events that tell the
+parties, so that all of it commits or none does.
+
+- :func:`raise_alerts`: the alerts a write's conflicts raise. Alert ids are fixed per
+  (addressee, kind, pair of declarations), so a pair found conflicting again while its alert
+  is open raises nothing. A pair whose alert was *closed* is **reopened** (the same id) when
+  it is found conflicting again by a write that re-filed volumes, or at all if it had been
+  closed as ``resolved`` (the conflict had vanished, so it is a new one): body and severity
+  renewed, acknowledgment, coordination, delivery and escalation cleared (earlier receipts
+  stay valid: they are in the audit log and with the parties), a new ack deadline,
+  ``reopened`` + 1, an ``alert.reopen`` record, and an ``alert`` event to the addressee.
+- :func:`close_resolved`: after a write (or withdrawal) of a declaration, every open alert
+  about it whose pair no longer conflicts is closed as ``resolved``: ``alert.close`` record
+  and a ``closed`` event (``{"type": "alert", "step": "closed", "reason", "item"}``) to its
+  addressee — each party holds its own alert of the pair, so both are told.
+- :func:`close_pair`: close every open alert of a pair (both parties' ``conflict`` alerts and
+  any ``late_notice``) for a reason, the same way; used once both parties coordinated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from hotline.domain.notice import Conflict, Declaration, Ref
+from hotline.ports import AuditEntry, StoreTx
+from hotline.relay.alerts import Alert, alert_json, alerts_for, pair_alert_ids
+from hotline.relay.alerts import content_hash as alert_content_hash
+from hotline.relay.escalation import AckPolicy
+
+SYSTEM_OFFICER = "hotline"
+RESOLVED = "resolved"
+COORDINATED = "coordinated"
+
+
+def raise_alerts(tx: StoreTx, d: Declaration, conflicts: Sequence[Conflict], refiled: bool,
+                 now: datetime, ack: AckPolicy, cause: dict[str, Any]) -> None:
+    """Store (or reopen) the alerts the write of ``d`` raises for ``conflicts``."""
+    me = Ref(d.kind, d.id, d.owner)
+    raised = [replace(a, deadline_at=ack.first_deadline(a.severity.value, a.created_at))
+              for a in alerts_for(tuple(conflicts), me, refiled, now)]
+    new = tx.add_alerts(raised)
+    for alert in new:
+        tx.append_audit(AuditEntry(now, alert.party, SYSTEM_OFFICER, "alert.create", None, {
+            "alert": {"id": alert.id, "kind": alert.kind.value,
+                      "severity": alert.severity.value,
+                      "content_hash": alert_content_hash(alert.body)},
+            "cause": cause,
+        }))
+        tx.append_event(alert.party, "alert", alert.id, alert_json(alert), now)
+    fresh = {a.id for a in new}
+    for a in raised:
+        if a.id in fresh:
+            continue
+        stored = tx.get_alert(a.id)
+        if stored is None or stored.closed_at is None:
+            continue  # open: the same conflict raises nothing twice
+        if not refiled and stored.closed_reason != RESOLVED:
+            continue  # a coordinated pair stays closed until someone re-files volumes
+        if tx.reopen_alert(a.id, a.body, a.severity, a.deadline_at):
+            reopened = tx.get_alert(a.id)
+            assert reopened is not None
+            tx.append_audit(AuditEntry(now, a.party, SYSTEM_OFFICER, "alert.reopen", None, {
+                "alert": {"id": a.id, "kind": a.kind.value, "severity": a.severity.value,
+                          "content_hash": alert_content_hash(a.body),
+                          "closed_reason": stored.closed_reason,
+                          "reopened": reopened.reopened},
+                "cause": cause,
+            }))
+            tx.append_event(a.party, "alert", a.id, alert_json(reopened), now)
+
+
+def close_resolved(tx: StoreTx, subject: Ref, conflicts: Sequence[Conflict], now: datetime,
+                   cause: dict[str, Any]) -> None:
+    """Close, as ``resolved``, the open alerts about ``subject`` whose pair is not among
+    ``conflicts`` (the subject's conflicts after the write; none after a withdrawal)."""
+    ids = tx.alert_ids_about(subject.kind.value, subject.id)
+    if not ids:
+        return
+    still = {(c.other.kind, c.other.id) for c in conflicts}
+    for id in ids:
+        a = tx.get_alert(id)
+        if a is None:
+            continue
+        other = a.other if (a.subject.kind, a.subject.id) == (subject.kind, subject.id) \
+            else a.subject
+        if (other.kind, other.id) not in still:
+            close(tx, a, RESOLVED, now, cause)
+
+
+def close_pair(tx: StoreTx, a: Alert, reason: str, now: datetime,
+               cause: dict[str, Any]) -> list[str]:
+    """Close every open alert of ``a``'s pair for ``reason``; return the ids closed."""
+    closed = []
+    for id in pair_alert_ids(a):
+        found = tx.get_alert(id)
+        if found is not None and close(tx, found, reason, now, cause):
+            closed.append(id)
+    return closed
+
+
+def close(tx: StoreTx, a: Alert, reason: str, now: datetime, cause: dict[str, Any]) -> bool:
+    """Close alert ``a`` (if open) with its audit record and a ``closed`` event."""
+    if not tx.close_alert(a.id, now, reason):
+        return False
+    tx.append_audit(AuditEntry(now, a.party, SYSTEM_OFFICER, "alert.close", None, {
+        "alert": {"id": a.id, "kind": a.kind.value,
+                  "content_hash": alert_content_hash(a.body)},
+        "reason": reason, "cause": cause,
+    }))
+    now_closed = tx.get_alert(a.id)
+    assert now_closed is not None
+    tx.append_event(a.party, "closed", a.id, {"type": "alert", "step": "closed",
+                                              "reason": reason,
+                                              "item": alert_json(now_closed)}, now)
+    return True
