@@ -5,7 +5,8 @@ embeds the report's facts as JSON in ``<script type="application/json"
 id="hotline-report">`` — the same data as the visible tables, for machines. Charts use
 matplotlib's Agg backend: a timeline of notices, alerts, deliveries, acknowledgments and
 escalations, one lane per party; a map of the declarations' outlines and the tracks (lat/lon,
-longitude scaled by cos(latitude); no base map is shipped for matplotlib). PDF: printed by a
+longitude scaled by cos(latitude)) over country borders and coastlines from the console's
+vendored Natural Earth data (:mod:`hotline.reporting.basemap`), when present. PDF: printed by a
 headless Chromium if one is installed (:func:`to_pdf`), else none.
 """
 
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from hotline.domain.time import format_rfc3339, parse_rfc3339
+from hotline.reporting.basemap import outlines
 from hotline.reporting.collect import ReportData
 
 _MARKERS = {"notice filed": ("s", "#1f77b4"), "alert": ("^", "#d62728"),
@@ -110,6 +112,11 @@ def map_png(data: ReportData) -> str | None:
             a = data.area
             ax.set_xlim(a.min_lon, a.max_lon)
             ax.set_ylim(a.min_lat, a.max_lat)
+        (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+        for bx, by in outlines(x0, y0, x1, y1):  # borders and coasts, under everything
+            ax.plot(bx, by, color="#b5a27a", linewidth=0.7, zorder=0)
+        ax.set_xlim(x0, x1)
+        ax.set_ylim(y0, y1)
         mid = sum(lats) / len(lats) if lats else 0.0
         ax.set_aspect(1 / max(0.1, math.cos(math.radians(mid))))
         ax.set_xlabel("longitude (°)")
