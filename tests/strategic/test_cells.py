@@ -9,7 +9,6 @@ edge, or sit just under or over the buffer apart.
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Sequence
 
 import numpy as np
@@ -297,14 +296,20 @@ def test_a_country_sized_polygon_gets_few_mixed_level_cells(lat: float, lng: flo
     assert area < 3 * (460_000.0**2)
 
 
-def test_a_small_polygon_covering_is_fast() -> None:
+def test_a_small_polygon_covering_is_tight() -> None:
+    """The index's selectivity: a 50 km polygon buffered by 1 NM is covered by at most 16
+    cells whose area is under 4x the polygon's (measured 2.6x), so candidate queries stay
+    small. (Its speed is the strategic benchmark's business, not a timed test's.)"""
+    from hotline.strategic.cells import to_unsigned
+    from hotline.strategic.exact import footprint_area_m2
+
     f = Polygon(tuple(LatLng(*fwd(48.1, 11.5, 18.0 * i, 25_000.0 * (1.0 if i % 2 else 0.7)))
                       for i in range(20)))
-    covering(f)
-    start = time.perf_counter()
-    for _ in range(50):
-        covering(f, 1852.0)
-    assert (time.perf_counter() - start) / 50 < 0.005  # measured ~0.4 ms
+    cells_ = covering(f, 1852.0)
+    assert len(cells_) <= 16
+    radius = 6_371_008.8
+    area = sum(s2.S2Cell(s2.S2CellId(to_unsigned(c))).ExactArea() for c in cells_) * radius**2
+    assert area < 4.0 * footprint_area_m2(f)
 
 
 # --- ids, queries, locks ----------------------------------------------------------------------
