@@ -20,7 +20,7 @@ def test_ring_from_another_thread_wakes_the_waiter_at_once() -> None:
         return woke, time.perf_counter() - t0
 
     woke, waited = asyncio.run(main())
-    assert woke and waited < 1.0
+    assert woke and waited < 4.0  # woken by the ring, not by the 5 s timeout
 
 
 def test_without_a_ring_the_wait_times_out() -> None:

@@ -133,7 +133,7 @@ def test_vertex_limit() -> None:
     ring = _ring(MAX_VERTICES)
     started = time.perf_counter()
     assert len(poly(*ring, ring[0]).vertices) == MAX_VERTICES
-    assert time.perf_counter() - started < 1.0
+    assert time.perf_counter() - started < 5.0  # O(n log n); O(n^2) would take minutes
 
 
 def test_self_intersection_found_among_10000_vertices() -> None:
@@ -141,7 +141,7 @@ def test_self_intersection_found_among_10000_vertices() -> None:
     ring[5000], ring[5001] = ring[5001], ring[5000]
     started = time.perf_counter()
     error = rejected(*ring)
-    assert time.perf_counter() - started < 1.0
+    assert time.perf_counter() - started < 5.0  # O(n log n); O(n^2) would take minutes
     assert "edge 4999 (v4999→v5000) crosses edge 5001 (v5001→v5002)" in error.detail
 
 
