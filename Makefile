@@ -69,6 +69,7 @@ bench: $(STAMP)
 	$(BIN)/pip install -q -e '.[bench]'
 	$(BIN)/python benchmarks/strategic.py $(BENCH_ARGS)
 	$(BIN)/python benchmarks/relay.py
+	$(BIN)/python benchmarks/group_commit.py
 	$(BIN)/python benchmarks/tactical.py
 	$(BIN)/python benchmarks/alerting.py
 
