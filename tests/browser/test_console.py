@@ -1,7 +1,8 @@
 """The duty-officer console in a real browser (Debian's chromium via playwright) against a
 real ``hotline serve`` on SQLite: two parties log in side by side, see the zones and notices,
-receive an alert live (with the sound), acknowledge it, exchange a message and see its
-acknowledgment arrive on the sender's console; a screenshot is saved."""
+receive an alert live (with the sound), acknowledge it and see the acknowledgment reach the
+other party's console, exchange a message and see its acknowledgment arrive on the sender's
+console; a screenshot is saved."""
 
 from __future__ import annotations
 
@@ -71,6 +72,10 @@ def test_two_parties_alert_ack_and_message(browser: Any, server: Server,
     alert_id = newest.get_attribute("data-id")
     acked = {a["id"]: a["ack"] for a in blue_api.get("/v1/alerts").json()["items"]}
     assert acked[alert_id] is not None and acked[alert_id]["by"] == "blue-duty"
+    # ... and the acknowledgment reaches red's console live, on blue's alert
+    theirs = red.locator(f"#alerts li[data-id='{alert_id}'][data-acked='true']")
+    theirs.wait_for(timeout=10000)
+    assert "by blue-duty" in theirs.inner_text() and "to blue" in theirs.inner_text()
 
     # blue sends red a free-text message; red sees it arrive and acknowledges it
     blue.fill("#to", "red")

@@ -23,10 +23,11 @@ from typing import Any
 from hotline.domain.time import format_rfc3339
 from hotline.relay.receipts import content_hash, receipt
 
-KINDS = ("alert", "message", "escalation", "unacknowledged", "closed")
+KINDS = ("alert", "message", "escalation", "unacknowledged", "closed", "acknowledged")
 #: Kinds whose body is ``{"type": "alert"|"message", "item": <the item's JSON>, ...}``: an
-#: item escalated or recorded unacknowledged, sent to its addressee and to its originator.
-WRAPPED = ("escalation", "unacknowledged", "closed")
+#: item escalated, recorded unacknowledged, closed or acknowledged, sent to its addressee
+#: and/or to its originator.
+WRAPPED = ("escalation", "unacknowledged", "closed", "acknowledged")
 #: The members of a message's JSON its content hash covers (see ``relay.messages.content``).
 _MESSAGE_CONTENT = ("id", "from", "officer", "to", "body", "in_reply_to", "created_at")
 
@@ -71,6 +72,15 @@ def event_json(e: Event) -> dict[str, Any]:
 def item_type(e: Event) -> str:
     """``alert`` or ``message``: the type of the item the event carries."""
     return str(e.body["type"]) if e.kind in WRAPPED else e.kind
+
+
+def addressed(e: Event) -> bool:
+    """Whether ``e`` goes to the item's addressee (not to its originator, as a wrapped
+    escalation or acknowledgment told to the other side does)."""
+    if e.kind not in WRAPPED:
+        return True
+    item = e.body["item"]
+    return str(item.get("party", item.get("to", e.party))) == e.party
 
 
 def alert_body(e: Event) -> Mapping[str, Any] | None:

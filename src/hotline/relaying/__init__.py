@@ -30,7 +30,11 @@ to it, seq 1, 2, 3...) after a cursor. Confirming delivery (``ack(through=N)``) 
 party's client saying "I have everything up to N": under the audit lock, each of the party's
 events with seq <= N not yet confirmed gets, in seq order, one ``event.delivered`` audit
 record, a signed ``hotline.receipt.v1`` receipt of event ``delivered`` naming that record and
-the confirming officer, and its ``delivered_at``/``delivered_by``. At most
+the confirming officer, and its ``delivered_at``/``delivered_by``. An ``acknowledged`` event
+(the item as it is once acknowledged, wrapped like an escalation) goes to the item's
+originator — a message's sender, an alert's ``found_by`` party or the other party involved —
+in the acknowledging transaction, so the other side sees the acknowledgment live; the
+originator confirming that event is not a delivery of the item to its addressee. At most
 :data:`MAX_ACK_EVENTS` events are confirmed per call. N must be 1..the party's last seq
 (anything else is refused and nothing changes); a repeated confirmation changes nothing and
 answers no new receipts (every receipt stays readable with the event itself).

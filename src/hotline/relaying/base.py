@@ -17,7 +17,13 @@ from hotline.relay.alerts import (
     delivery_lead_time,
 )
 from hotline.relay.escalation import AckPolicy
-from hotline.relay.events import Event, alert_body, delivery_statement, item_hash
+from hotline.relay.events import (
+    Event,
+    addressed,
+    alert_body,
+    delivery_statement,
+    item_hash,
+)
 from hotline.relay.receipts import receipt
 from hotline.service import Actor
 
@@ -39,6 +45,7 @@ class Ackable:
     content_hash: str
     receipt: Mapping[str, Any] | None
     details: Mapping[str, Any]  # for the audit record
+    originator: str = ""  # the party told of the acknowledgment ("" or the addressee: nobody)
 
 
 class Desk:
@@ -55,7 +62,11 @@ class Desk:
         self, actor: Actor, item_type: str, id: str, hint: str,
         load: Callable[[StoreTx, str], Ackable | None],
         save: Callable[[StoreTx, str, datetime, str, Mapping[str, Any]], None],
+        show: Callable[[StoreTx, str], dict[str, Any]],
     ) -> dict[str, Any]:
+        """Acknowledge the item for the caller's party (see the package's contract); an
+        ``acknowledged`` event with the item as acknowledged (``show``) goes to its
+        originator, if another party, in the same transaction."""
         with self.store.write(LockScope()) as tx:
             committed = tx.lock_audit()  # serialises acks (and appends) until the commit
             item = load(tx, id)
@@ -73,6 +84,10 @@ class Desk:
                                               actor.officer, "acknowledged", now, seq,
                                               audit=seal.evidence(seq)))
             save(tx, id, now, actor.officer, signed)
+            if item.originator and item.originator != actor.party:
+                tx.append_event(item.originator, "acknowledged", id,
+                                {"type": item_type, "step": "acknowledged",
+                                 "item": show(tx, id)}, now)
             return signed
 
 
@@ -88,7 +103,7 @@ class Desk:
         made: list[tuple[Event, int, dict[str, Any]]] = []
         for e in events:
             extra: dict[str, Any] = {}
-            body = alert_body(e)
+            body = alert_body(e) if addressed(e) else None  # not the originator's copy
             if body is not None:
                 # lead time at delivery: the time that matters is when the party was told
                 extra["lead_time"] = delivery_lead_time(body, now)

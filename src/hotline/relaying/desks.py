@@ -14,6 +14,7 @@ from hotline.ports import AuditEntry, LockScope, StoredResponse, StoreTx
 from hotline.relay.alerts import (
     Alert,
     AlertKind,
+    alert_json,
     counterpart_id,
 )
 from hotline.relay.alerts import content_hash as alert_hash
@@ -30,6 +31,7 @@ from hotline.relay.messages import (
 )
 from hotline.relay.receipts import receipt
 from hotline.relaying.base import CREATED, MAX_ACK_EVENTS, Ackable, Desk, check_limit
+from hotline.relaying.escalation import _origin
 from hotline.service import Actor
 
 
@@ -57,11 +59,16 @@ class AlertDesk(Desk):
         def load(tx: StoreTx, id: str) -> Ackable | None:
             a = tx.get_alert(id)
             return None if a is None else Ackable(a.party, alert_hash(a.body), a.receipt,
-                                                   {"kind": a.kind.value})
+                                                   {"kind": a.kind.value}, _origin(a))
+
+        def show(tx: StoreTx, id: str) -> dict[str, Any]:
+            a = tx.get_alert(id)
+            assert a is not None  # acknowledged in this transaction
+            return alert_json(a)
 
         return self._acknowledge(actor, "alert", id,
                                  "list your party's alerts with GET /v1/alerts",
-                                 load, lambda tx, *args: tx.ack_alert(*args))
+                                 load, lambda tx, *args: tx.ack_alert(*args), show)
 
 
     def coordinate(self, actor: Actor, id: str, messages: Sequence[str]) -> dict[str, Any]:
@@ -206,12 +213,17 @@ class MessageDesk(Desk):
         def load(tx: StoreTx, id: str) -> Ackable | None:
             m = tx.get_message(id)
             return None if m is None else Ackable(m.recipient, message_hash(m), m.receipt,
-                                                   {"from": m.sender})
+                                                   {"from": m.sender}, m.sender)
+
+        def show(tx: StoreTx, id: str) -> dict[str, Any]:
+            m = tx.get_message(id)
+            assert m is not None  # acknowledged in this transaction
+            return message_json(m)
 
         return self._acknowledge(actor, "message", id,
                                  "only the recipient acknowledges a message; list yours with "
                                  "GET /v1/messages?box=in",
-                                 load, lambda tx, *args: tx.ack_message(*args))
+                                 load, lambda tx, *args: tx.ack_message(*args), show)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,8 @@ connections and server restarts.
   page was full (more may wait) else null.
 - ``GET /v1/events`` with ``Accept: text/event-stream``, or ``GET /v1/events/stream``
   (duty or admin): ``text/event-stream``; each event is
-  ``id: <seq>``, ``event: alert|message``, ``data: <the event's JSON>``. It starts after the
+  ``id: <seq>``, ``event: <kind>`` (``alert``, ``message``, or a wrapped ``escalation``,
+  ``unacknowledged``, ``acknowledged``...), ``data: <the event's JSON>``. It starts after the
   ``Last-Event-ID`` header (a browser's EventSource sends it on reconnecting), else after
   ``?after=``, else from the first event. A commit in this process that appends events wakes
   the stream at once (the store's bell); otherwise the store is polled every :data:`POLL_S`; a

@@ -205,7 +205,7 @@ export const TrackLayer = L.Layer.extend({
     c.style.visibility = "visible";
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, size.x, size.y);
-    const now = this.time(), live = this.live();
+    const now = this.time();
     const margin = 150, showLabels = map.getZoom() >= 8 || this.store.size <= 60;
     const paths = { own: new Path2D(), other: new Path2D() };
     const trails = { own: new Path2D(), other: new Path2D() };
@@ -215,7 +215,7 @@ export const TrackLayer = L.Layer.extend({
     const proj = projector(map), p = [0, 0], q = [0, 0];
     for (const tr of this.store.tracks.values()) {
       const s = tr.stateAt(now);
-      if (!s || (live && now - s.t > this.staleMs)) continue;
+      if (!s || now - s.t > this.staleMs) continue; // aged out (live or as of the replay time)
       proj(s.lat, s.lng, p);
       const px = p[0], py = p[1];
       where.set(tr.id, [px, py]);
