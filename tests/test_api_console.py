@@ -40,10 +40,11 @@ def test_index_and_every_file_it_loads(tmp_path: Path) -> None:
         seen.add(path)
         text = client.get(f"/{path}").text
         assert "http://" not in text and "https://" not in text, path
-        for dep in re.findall(r'from "\./([^"]+)"', text):
+        for dep in re.findall(r'(?:from |new URL\()"\./([^"]+)"', text):
             if f"js/{dep}" not in seen:
                 todo.append(f"js/{dep}")
-    assert {"js/stream.js", "js/tracks.js", "js/alerts.js", "js/messages.js"} <= seen
+    assert {"js/stream.js", "js/tracks.js", "js/alerts.js", "js/messages.js",
+            "js/track-worker.js", "js/trackstore.js", "js/reports.js"} <= seen
     atlas = client.get("/vendor/world-atlas/countries-50m.json")
     assert json.loads(atlas.content)["type"] == "Topology"
 

@@ -6,6 +6,7 @@ console; a screenshot is saved."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -91,8 +92,15 @@ def test_two_parties_alert_ack_and_message(browser: Any, server: Server,
     assert "by red-duty" in blue.locator("#messages li.out").inner_text()
 
     # delivery was confirmed by the console: the events carry signed delivery receipts
-    events = red_api.get("/v1/events").json()["items"]
-    assert events and all(e["delivery"] is not None for e in events)
+    def undelivered() -> list[int]:
+        items = red_api.get("/v1/events").json()["items"]
+        assert items
+        return [e["seq"] for e in items if e["delivery"] is None]
+
+    deadline = time.monotonic() + 10
+    while undelivered() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert undelivered() == []
 
     screenshot(blue, "console-blue.png")
     assert blue.errors == [] and red.errors == []

@@ -3,8 +3,8 @@
 //
 // Live data: the event stream (alerts, messages, escalations, acknowledgments) pushes; zones
 // and notices are re-read every DECL_POLL_MS and after every alert (conflicts change them);
-// tracks are polled every TRACK_POLL_MS from GET /v1/tracks where the API has it; sent
-// messages are re-read every OUTBOX_POLL_MS while one awaits its ack.
+// tracks are polled, kept and drawn by a worker (js/track-worker.js, off the main thread);
+// sent messages are re-read every OUTBOX_POLL_MS while one awaits its ack.
 
 import { AlertList } from "./alerts.js";
 import { Api, claims } from "./api.js";
@@ -12,11 +12,10 @@ import { fmtTime, ServiceClock } from "./clock.js";
 import { createMap, Declarations, drawBaseMap } from "./map.js";
 import { MessagePane } from "./messages.js";
 import { EventStream } from "./stream.js";
-import { TrackLayer, TrackStore } from "./tracks.js";
+import { TrackLayer } from "./tracks.js";
 
 const KEY = "hotline.token";
 const DECL_POLL_MS = 10000;
-const TRACK_POLL_MS = 1000;
 const OUTBOX_POLL_MS = 3000;
 const $ = (id) => document.getElementById(id);
 
@@ -68,8 +67,8 @@ function start(api, who, templates) {
   const map = createMap($("map"));
   drawBaseMap(map).catch((e) => console.error("base map", e));
   const decls = new Declarations(map);
-  const tracks = new TrackStore();
-  const layer = new TrackLayer(tracks, { party, time, live: () => state.viewTime === null });
+  const worker = new Worker(new URL("./track-worker.js", import.meta.url), { type: "module" });
+  const layer = new TrackLayer(worker, { time: () => state.viewTime });
   layer.addTo(map);
 
   const refreshEncounters = () => {
@@ -123,30 +122,16 @@ function start(api, who, templates) {
   });
   stream.openedAt = Date.now();
 
-  // Tracks: poll while the API offers them (404: not on this service; stop asking). The
-  // first poll asks for each track's trail (the history the replay slider can show).
-  let firstTracks = true;
-  const pollTracks = async () => {
-    try {
-      const page = await api.get(firstTracks ? "/v1/tracks?trail=400" : "/v1/tracks");
-      const items = page.tracks || page.items || [];
-      if (page.at) clock.fromServer(Date.parse(page.at));
-      if (page.stale_after_s) layer.staleMs = page.stale_after_s * 1000;
-      if (firstTracks) {
-        for (const t of items) {
-          if (t.trail) tracks.ingest(t.trail.map((p) => ({ ...p, party: t.party, id: t.id,
-                                                           callsign: t.callsign })), party);
-        }
-        firstTracks = false;
-      }
-      tracks.ingest(items, party);
-      layer.redraw();
-      $("track-count").textContent = `${tracks.size} tracks`;
-    } catch (e) {
-      if (e.status === 404 || e.status === 405) return;
+  // Tracks: the worker polls, keeps and draws them; the page shows what it reports.
+  worker.onmessage = (e) => {
+    const m = e.data;
+    if (m.unauthorized) api.onUnauthorized();
+    if (m.stats) {
+      layer.drew(m.stats);
+      $("track-count").textContent = `${m.stats.size} tracks`;
     }
-    setTimeout(pollTracks, TRACK_POLL_MS);
   };
+  const pollTracks = () => worker.postMessage({ token: api.token, party });
 
   const pollOutbox = async () => {
     if (messages.waiting()) {
@@ -173,7 +158,6 @@ function start(api, who, templates) {
     $("clock").textContent = `${fmtTime(clock.now())} UTC`;
     alerts.tick();
     messages.tick();
-    if (state.viewTime === null) layer.redraw();
   }, 1000);
 
   // Replay: the slider picks a time in the past hour; Live returns to now.
@@ -192,12 +176,13 @@ function start(api, who, templates) {
   $("live").addEventListener("click", () => { slider.value = "0"; setView(); });
   $("logout").addEventListener("click", () => {
     stream.stop();
+    worker.postMessage({ stop: true });
     sessionStorage.removeItem(KEY);
     location.reload();
   });
 
   // For tests and for the curious: what the console holds (no secrets: no token).
-  window.hotline = { map, tracks, layer, alerts, messages, decls, stream, clock, state };
+  window.hotline = { map, layer, alerts, messages, decls, stream, clock, state };
 }
 
 $("login-form").addEventListener("submit", (e) => {
