@@ -91,6 +91,32 @@ def test_two_parties_alert_ack_and_message(browser: Any, server: Server,
     blue.wait_for_selector("#messages li.out[data-acked='true']", timeout=10000)
     assert "by red-duty" in blue.locator("#messages li.out").inner_text()
 
+    # a template message: the form is built from GET /v1/templates; red replies after its
+    # stream dropped (as a network failure would): it resumes with Last-Event-ID, no repeats
+    blue.select_option("#template", "confirm_clear")
+    blue.fill("#fields input[data-field='callsign']", "VIPER11")
+    blue.click("#send")
+    red.wait_for_selector("#messages li.in:nth-child(2)", timeout=10000)
+    assert "VIPER11" in red.locator("#messages li.in").nth(1).inner_text()
+    assert "Confirm clear" in red.locator("#messages li.in").nth(1).inner_text()
+    red.evaluate("() => window.hotline.stream.drop()")
+    blue.select_option("#template", "")
+    blue.fill("#text", "Acknowledge when clear of the box")
+    blue.click("#send")
+    red.wait_for_selector("#messages li.in:nth-child(3)", timeout=10000)
+    red.wait_for_selector("#conn[data-state='live']")
+    red.wait_for_timeout(500)
+    assert red.locator("#messages li.in").count() == 3  # each exactly once
+    red.locator("#messages li.in").first.locator("button.reply").click()
+    red.fill("#text", "Copy, clear in two minutes")
+    red.click("#send")
+    blue.wait_for_selector("#messages li.in", timeout=10000)
+    assert "Copy, clear" in blue.locator("#messages li.in").inner_text()
+    (reply,) = blue_api.get("/v1/messages?box=in").json()["items"]
+    first_sent = blue_api.get("/v1/messages?box=out").json()["items"][0]
+    assert reply["in_reply_to"] == first_sent["id"]
+    assert f"reply to {first_sent['id']}" in blue.locator("#messages li.in").inner_text()
+
     # delivery was confirmed by the console: the events carry signed delivery receipts
     def undelivered() -> list[int]:
         items = red_api.get("/v1/events").json()["items"]

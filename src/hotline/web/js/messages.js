@@ -251,7 +251,13 @@ function summary(m) {
 
 function fillBody(div, m, templates) {
   const b = m.body || {};
-  if (b.text !== undefined) { div.textContent = b.text; return; }
+  if (m.in_reply_to) {
+    const r = document.createElement("div");
+    r.className = "muted";
+    r.textContent = `reply to ${m.in_reply_to}`;
+    div.append(r);
+  }
+  if (b.text !== undefined) { div.append(b.text); return; }
   const t = templates.get(b.template);
   const title = document.createElement("b");
   title.textContent = t ? t.title : b.template;
@@ -262,12 +268,6 @@ function fillBody(div, m, templates) {
     dt.textContent = k;
     dd.textContent = typeof v === "object" && v !== null && "lat" in v ? `${v.lat}, ${v.lng}` : String(v);
     dl.append(dt, dd);
-  }
-  if (m.in_reply_to) {
-    const r = document.createElement("div");
-    r.className = "muted";
-    r.textContent = `reply to ${m.in_reply_to}`;
-    div.append(r);
   }
   div.append(title, dl);
 }

@@ -28,7 +28,8 @@ function draw() {
     if (n++ >= 5) break;
     if (tr.last) sample[tr.id] = [tr.last.lat, tr.last.lng, tr.last.t];
   }
-  postMessage({ stats: { size: store.size, drawn: done.drawn, ms: done.ms, sample } });
+  postMessage({ stats: { size: store.size, drawn: done.drawn, encounters: done.encounters,
+                         ms: done.ms, sample } });
 }
 
 async function poll() {

@@ -147,7 +147,7 @@ export function projector({ zoom, dx, dy }) {
 }
 
 /** Draw every track of `store` visible at `now` on ctx (a w×h CSS-pixel view): returns
- * {drawn, ms}. `encounters` are {a, b} aircraft-id pairs joined by a red line. */
+ * {drawn, encounters, ms}. `encounters` are {a, b} aircraft-id pairs joined by a red line. */
 export function render(ctx, store, { w, h, dpr, now, staleMs, party, encounters, labels }, proj) {
   const t0 = performance.now();
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
@@ -158,7 +158,7 @@ export function render(ctx, store, { w, h, dpr, now, staleMs, party, encounters,
   const predicted = new Path2D();
   const text = [];
   const p = [0, 0], q = [0, 0];
-  let drawn = 0;
+  let drawn = 0, joined = 0;
   for (const tr of store.tracks.values()) {
     const s = tr.stateAt(now);
     if (!s || now - s.t > staleMs) continue; // aged out (live or as of the replay time)
@@ -201,7 +201,8 @@ export function render(ctx, store, { w, h, dpr, now, staleMs, party, encounters,
   for (const e of encounters || []) {
     const ta = store.byId.get(e.a), tb = store.byId.get(e.b);
     const sa = ta && ta.stateAt(now), sb = tb && tb.stateAt(now);
-    if (!sa || !sb) continue;
+    if (!sa || !sb || now - sa.t > staleMs || now - sb.t > staleMs) continue;
+    joined++;
     proj(sa.lat, sa.lng, p);
     proj(sb.lat, sb.lng, q);
     ctx.beginPath(); ctx.moveTo(p[0], p[1]); ctx.lineTo(q[0], q[1]); ctx.stroke();
@@ -213,5 +214,5 @@ export function render(ctx, store, { w, h, dpr, now, staleMs, party, encounters,
     ctx.fillStyle = "#dfe7ef";
     for (const [label, x, y] of text) ctx.fillText(label, x, y);
   }
-  return { drawn, ms: performance.now() - t0 };
+  return { drawn, encounters: joined, ms: performance.now() - t0 };
 }
