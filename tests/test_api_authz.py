@@ -83,7 +83,11 @@ def _endpoints(ids: dict[str, str]) -> list[tuple[str, str, dict[str, Any] | Non
 
 
 def _addressee(event: dict[str, Any]) -> set[str]:
+    """The party an event may go to: the item's addressee, or, for an ``acknowledged``
+    event, the side that sent the message or whose declaration the alert is about."""
     item = event["item"]["item"] if "step" in event["item"] else event["item"]
+    if event["kind"] == "acknowledged":
+        return {item["from"]} if "from" in item else {item["body"]["with"]["owner"]}
     return {item["party"]} if "party" in item else {item["to"]}
 
 
