@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from hotline.domain.notice import Conflict, Declaration, Kind, Ref
+from hotline.domain.tracks import TrackReport
 from hotline.relay.alerts import Alert, Delivery, Severity
 from hotline.relay.events import Event
 from hotline.relay.messages import Message
@@ -99,6 +100,30 @@ class StoredResponse:
     request_hash: str
     status: int
     response: str  # JSON text
+
+
+@dataclass(frozen=True, slots=True)
+class TrackBatch:
+    """One stored batch of track reports: gap-free ``seq`` from 1, and its digest."""
+
+    seq: int
+    party: str
+    officer: str
+    received_at: datetime
+    reports: int
+    digest: str  # SHA-256 hex of the reports' canonical lines (tactical.digest)
+
+
+@dataclass(frozen=True, slots=True)
+class TrackDigestRow:
+    """A digest of batches ``from_batch..to_batch`` put into the audit log as ``audit_seq``."""
+
+    from_batch: int
+    to_batch: int
+    reports: int
+    created_at: datetime
+    digest: str
+    audit_seq: int
 
 
 class StoreTx(Protocol):
@@ -263,6 +288,26 @@ class StoreTx(Protocol):
                        next_at: datetime, error: str) -> None:
         """Record a failed attempt at event ``seq`` (if the cursor is still ``seq - 1``)."""
         ...
+
+    # -- track history
+    def add_track_batch(self, party: str, officer: str, received_at: datetime,
+                        reports: Sequence[TrackReport], digest: str) -> int:
+        """Store a batch (taking the audit lock: seqs gap-free from 1); return its seq."""
+        ...
+
+    def track_reports(self, *, since: datetime, until: datetime | None = None,
+                      party: str | None = None, aircraft: str | None = None,
+                      limit: int = 100_000) -> list[TrackReport]:
+        """Stored reports with ``since <= time < until``, by time (then batch order)."""
+        ...
+
+    def batch_reports(self, seq: int) -> list[TrackReport]: ...
+
+    def track_batches(self, after: int, limit: int = 10_000) -> list[TrackBatch]: ...
+
+    def last_track_digest(self) -> TrackDigestRow | None: ...
+
+    def add_track_digest(self, party: str, row: TrackDigestRow) -> None: ...
 
     # -- idempotent requests
     def stored_response(self, party: str, key: str) -> StoredResponse | None: ...

@@ -13,10 +13,11 @@ from pathlib import Path
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from hotline.domain.units import FT
+from hotline.domain.units import FT, NM
 from hotline.relay.escalation import AckPolicy
 from hotline.service import Limits, ServiceConfig
 from hotline.strategic.policy import LeadTimePolicy, SeparationPolicy
+from hotline.tracking import TrackConfig
 
 
 class Settings(BaseSettings):
@@ -75,6 +76,31 @@ class Settings(BaseSettings):
     escalation_poll_s: float = Field(0.5, gt=0, description="how often to look for overdue "
                                      "items")
 
+    # Live tracks
+    track_stale_s: float = Field(60.0, gt=0, description="a track with no report for this "
+                                 "long ages out")
+    track_trail_points: int = Field(120, ge=1, le=10_000, description="trail kept per track")
+    track_future_tolerance_s: float = Field(5.0, ge=0, description="reports timed further "
+                                            "ahead of the server clock are rejected")
+    track_near_nm: float = Field(20.0, ge=0, description="need to know: another party's "
+                                 "track is visible within this distance of your aircraft or "
+                                 "zones")
+    track_share_pairs: list[str] = Field(
+        default_factory=list, description='pairs of parties that see all of each other\'s '
+        'tracks, e.g. ["blue,red"]')
+    track_max_batch: int = Field(10_000, ge=1, description="reports per POST /v1/tracks")
+    track_digest_s: float = Field(60.0, gt=0, description="how often stored track history "
+                                  "is digested into the audit log")
+
+    @field_validator("track_share_pairs")
+    @classmethod
+    def _share_pairs(cls, value: list[str]) -> list[str]:
+        for key in value:
+            if len([p for p in key.split(",") if p.strip()]) != 2:
+                raise ValueError(f"track_share_pairs entry {key!r} must name two parties: "
+                                 "'a,b'")
+        return value
+
     @field_validator("lead_time_pairs")
     @classmethod
     def _pairs(cls, value: dict[str, float]) -> dict[str, float]:
@@ -102,6 +128,14 @@ class Settings(BaseSettings):
             limits=Limits(max_volumes=self.max_volumes, max_area_m2=self.max_area_km2 * 1e6),
             ack=self.ack_policy(),
         )
+
+    def track_config(self) -> TrackConfig:
+        return TrackConfig(
+            stale_after_s=self.track_stale_s, trail_points=self.track_trail_points,
+            future_tolerance_s=self.track_future_tolerance_s, near_m=self.track_near_nm * NM,
+            share_pairs=frozenset(frozenset(p.strip() for p in key.split(","))
+                                  for key in self.track_share_pairs),
+            max_batch=self.track_max_batch)
 
     def ack_policy(self) -> AckPolicy:
         return AckPolicy(self.ack_deadline_urgent_s, self.ack_deadline_warning_s,

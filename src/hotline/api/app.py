@@ -3,8 +3,9 @@
 Contract: nothing global; everything the routes need hangs off ``app.state``. Tests and the
 demo pass their own clock or store; production passes neither. ``/v1/keys`` publishes the dev
 token issuer's RSA key (if any) and the Ed25519 key that signs audit tree heads and receipts.
-The lifespan runs the webhook deliverer (``adapters.webhooks``) and the escalator
-(``adapters.escalation``) while the app serves and stops them before closing the store.
+The lifespan runs the webhook deliverer (``adapters.webhooks``), the escalator
+(``adapters.escalation``) and the track digester (``adapters.track_workers``; the live board
+is rebuilt from stored history first) while the app serves and stops them before closing the store.
 The duty-officer console (``hotline/web``) is served at ``/`` (``api.console``).
 """
 
@@ -25,15 +26,17 @@ from hotline.adapters.clock import OffsetClock, SystemClock
 from hotline.adapters.escalation import Escalator
 from hotline.adapters.storage import open_store
 from hotline.adapters.tokens import TokenValidator, key_id, load_or_create_issuer_key
+from hotline.adapters.track_workers import Digester
 from hotline.adapters.webhooks import Deliverer, DeliveryConfig
 from hotline.api import console, docs, errors, limits
 from hotline.api.authlog import AuthFailureLog
-from hotline.api.routes import alerts, audit, declarations, events, messages, meta, webhooks
+from hotline.api.routes import alerts, audit, declarations, events, messages, meta, tracks, webhooks
 from hotline.auditing import AuditTrail
 from hotline.ports import Clock, Store
 from hotline.relaying import AlertDesk, EscalationDesk, EventDesk, MessageDesk, WebhookDesk
 from hotline.service import HotlineService
 from hotline.settings import Settings
+from hotline.tracking import TrackDesk
 
 
 def _validator(settings: Settings) -> tuple[TokenValidator, list[dict[str, Any]]]:
@@ -64,11 +67,15 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         deliverer: Deliverer = app.state.deliverer
         escalator: Escalator = app.state.escalator
+        digester: Digester = app.state.track_digester
         deliverer.start()
         escalator.start()
+        app.state.tracks.load()
+        digester.start()
         try:
             yield
         finally:
+            digester.stop()
             escalator.stop()
             deliverer.stop()
             app.state.auth_failures.flush()  # suppressed 401s are counted, never lost
@@ -104,6 +111,8 @@ def create_app(
     app.state.deliverer = Deliverer(app.state.webhooks, clock, DeliveryConfig(
         poll_s=settings.webhook_poll_s, timeout_s=settings.webhook_timeout_s,
         backoff_s=settings.webhook_backoff_s, backoff_max_s=settings.webhook_backoff_max_s))
+    app.state.tracks = TrackDesk(the_store, clock, settings.track_config())
+    app.state.track_digester = Digester(app.state.tracks, settings.track_digest_s)
     errors.install(app)
     docs.install(app)
     limits.install(app, settings.max_body_bytes)
@@ -114,5 +123,6 @@ def create_app(
     app.include_router(messages.router)
     app.include_router(events.router)
     app.include_router(webhooks.router)
+    app.include_router(tracks.router)
     console.install(app)  # last: it is mounted at /
     return app

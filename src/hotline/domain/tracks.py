@@ -63,13 +63,15 @@ class Rejection:
 
 @dataclass(slots=True)
 class ParseResult:
-    """What a parser made of its input: reports, rejections, and counts by outcome.
+    """What a parser made of its input: reports (``origins[i]`` says where ``reports[i]``
+    came from, e.g. ``line 7``), rejections, and counts by outcome.
 
     ``counts`` keys: ``reports`` (built), ``rejected`` (bad input, see ``rejections``),
     ``ignored`` (well-formed but carrying nothing to report, e.g. an SBS squawk line).
     """
 
     reports: list[TrackReport] = field(default_factory=list)
+    origins: list[str] = field(default_factory=list)  # where each report came from
     rejections: list[Rejection] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
 
@@ -77,12 +79,14 @@ class ParseResult:
         self.rejections.append(Rejection(where, reason, aircraft))
         self.counts["rejected"] += 1
 
-    def add(self, report: TrackReport) -> None:
+    def add(self, report: TrackReport, where: str = "") -> None:
         self.reports.append(report)
+        self.origins.append(where)
         self.counts["reports"] += 1
 
     def extend(self, other: ParseResult) -> None:
         self.reports.extend(other.reports)
+        self.origins.extend(other.origins)
         self.rejections.extend(other.rejections)
         self.counts.update(other.counts)
 

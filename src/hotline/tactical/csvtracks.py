@@ -103,7 +103,7 @@ def parse_csv(text: str | Iterable[str], party: str | None = None, *,
                 who, aircraft, when, _float(row, "lat"), _float(row, "lon"),
                 _float(row, alt[0]) * alt[1], ref, _float(row, gs[0]) * gs[1],
                 _float(row, "trk_deg"), 0.0 if vs is None else _float(row, vs[0]) * vs[1],
-                callsign=(row.get("callsign") or ""), source="csv"))
+                callsign=(row.get("callsign") or ""), source="csv"), where)
         except InvalidInput as exc:
             out.reject(where, exc.message, aircraft)
     return out

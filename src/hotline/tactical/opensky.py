@@ -82,7 +82,8 @@ def parse_opensky(data: str | bytes | Mapping[str, Any], party: str, *,
             when = datetime.fromtimestamp(float(t), UTC)
             callsign = sv[1] if isinstance(sv[1], str) else ""
             out.add(make_report(party, icao, when, lat, lon, alt, ref, gs, trk,
-                                0.0 if vs is None else vs, callsign=callsign, source="opensky"))
+                                0.0 if vs is None else vs, callsign=callsign, source="opensky"),
+                    where)
         except (InvalidInput, OverflowError, OSError, ValueError) as exc:
             reason = exc.message if isinstance(exc, InvalidInput) else str(exc)
             out.reject(where, reason, icao)

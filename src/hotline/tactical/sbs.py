@@ -114,14 +114,14 @@ class SbsMerger:
             if not line:
                 continue
             try:
-                self._line(line, now, out)
+                self._line(line, where, now, out)
             except _Bad as exc:
                 out.reject(where, str(exc))
             except InvalidInput as exc:
                 out.reject(where, exc.message)
         return out
 
-    def _line(self, line: str, now: datetime, out: ParseResult) -> None:
+    def _line(self, line: str, where: str, now: datetime, out: ParseResult) -> None:
         f = line.split(",")
         kind = f[0]
         if kind != "MSG":
@@ -169,12 +169,12 @@ class SbsMerger:
                 ac.alt_ft, ac.alt_t = alt, ts
             out.counts["ignored"] += 1
         elif tt == "3":
-            self._position(f, hexid, ac, t, ts, out)
+            self._position(f, hexid, ac, t, ts, where, out)
         else:  # 2 surface position, 6 squawk, 8 all-call: nothing to track in the air
             out.counts["ignored"] += 1
 
     def _position(self, f: list[str], hexid: str, ac: _Aircraft, t: datetime, ts: float,
-                  out: ParseResult) -> None:
+                  where: str, out: ParseResult) -> None:
         lat, lon = _opt(f[14], "lat"), _opt(f[15], "lon")
         if lat is None or lon is None:
             raise _Bad("position message without lat/lon")
@@ -196,7 +196,7 @@ class SbsMerger:
             ac.callsign = f[10].strip()
         out.add(make_report(self.party, hexid, t, lat, lon, ac.alt_ft * FT,
                             AltitudeReference.PRESSURE, ac.gs_mps, ac.trk_deg, ac.vs_mps,
-                            callsign=ac.callsign, source="sbs"))
+                            callsign=ac.callsign, source="sbs"), where)
 
     def _forget_oldest(self) -> None:
         oldest = min(self._aircraft, key=lambda k: self._aircraft[k].velocity_t)

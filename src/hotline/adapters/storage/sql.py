@@ -11,7 +11,7 @@ given ids, then the missing rows), in the writing transaction; times are stored 
 RFC 3339 text (microseconds), so ordering by ``(created_at, id)`` is time order.
 
 Messages and idempotent responses: see ``sql_relay``; per-party event streams: ``sql_events``;
-webhooks and their delivery state: ``sql_webhooks``.
+webhooks and their delivery state: ``sql_webhooks``; track history: ``sql_tracks``.
 
 Audit records (``audit_records``) are appended in the writing transaction: the append takes the
 engine's audit lock (PostgreSQL: a transaction-scoped advisory lock on one dedicated key;
@@ -44,6 +44,7 @@ from hotline.adapters.storage.sql_events import EventRows
 from hotline.adapters.storage.sql_relay import MessageRows
 from hotline.adapters.storage.sql_relay import stamp as _stamp
 from hotline.adapters.storage.sql_relay import unstamp as _unstamp
+from hotline.adapters.storage.sql_tracks import TrackRows
 from hotline.adapters.storage.sql_webhooks import WebhookRows
 from hotline.domain.errors import HotlineError, InvalidInput
 from hotline.domain.notice import Conflict, Declaration, Kind, Ref
@@ -111,7 +112,7 @@ def split_statements(script: str) -> list[str]:
 _ENTITY_COLUMNS = "e.kind, e.id, e.version, e.updated_at, e.body"
 
 
-class SqlTx(MessageRows, EventRows, WebhookRows, AlertLifecycleRows, StoreTx):
+class SqlTx(MessageRows, EventRows, WebhookRows, AlertLifecycleRows, TrackRows, StoreTx):
     """One transaction on one connection, in the portable dialect."""
 
     def __init__(
@@ -136,6 +137,10 @@ class SqlTx(MessageRows, EventRows, WebhookRows, AlertLifecycleRows, StoreTx):
 
     def _run(self, sql: str, params: Sequence[Any] = ()) -> None:
         self._cur.execute(self._sql(sql), params)
+
+    def _many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            self._cur.executemany(self._sql(sql), rows)
 
     def _decode(self, row: Row) -> Declaration:
         kind, id_, version, updated_at, body = row
