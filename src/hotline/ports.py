@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 from hotline.domain.notice import Conflict, Declaration, Kind, Ref
 from hotline.domain.tracks import TrackReport
-from hotline.relay.alerts import Alert, Delivery, Severity
+from hotline.relay.alerts import Alert, AlertKind, Delivery, Severity
 from hotline.relay.events import Event
 from hotline.relay.messages import Message
 from hotline.relay.webhooks import Webhook
@@ -308,6 +308,11 @@ class StoreTx(Protocol):
     def last_track_digest(self) -> TrackDigestRow | None: ...
 
     def add_track_digest(self, party: str, row: TrackDigestRow) -> None: ...
+
+    def update_alert(self, id: str, kind: AlertKind, severity: Severity,
+                     body: Mapping[str, Any]) -> None:
+        """Rewrite alert ``id``'s kind, severity and body (a live alert whose level changed)."""
+        ...
 
     # -- idempotent requests
     def stored_response(self, party: str, key: str) -> StoredResponse | None: ...

@@ -4,8 +4,9 @@ Contract: nothing global; everything the routes need hangs off ``app.state``. Te
 demo pass their own clock or store; production passes neither. ``/v1/keys`` publishes the dev
 token issuer's RSA key (if any) and the Ed25519 key that signs audit tree heads and receipts.
 The lifespan runs the webhook deliverer (``adapters.webhooks``), the escalator
-(``adapters.escalation``) and the track digester (``adapters.track_workers``; the live board
-is rebuilt from stored history first) while the app serves and stops them before closing the store.
+(``adapters.escalation``), the track digester and the live watcher (``adapters.track_workers``;
+the live board is rebuilt from stored history first) while the app serves, and stops them
+before closing the store.
 The duty-officer console (``hotline/web``) is served at ``/`` (``api.console``).
 """
 
@@ -26,7 +27,7 @@ from hotline.adapters.clock import OffsetClock, SystemClock
 from hotline.adapters.escalation import Escalator
 from hotline.adapters.storage import open_store
 from hotline.adapters.tokens import TokenValidator, key_id, load_or_create_issuer_key
-from hotline.adapters.track_workers import Digester
+from hotline.adapters.track_workers import Digester, Watcher
 from hotline.adapters.webhooks import Deliverer, DeliveryConfig
 from hotline.api import console, docs, errors, limits
 from hotline.api.authlog import AuthFailureLog
@@ -37,6 +38,7 @@ from hotline.relaying import AlertDesk, EscalationDesk, EventDesk, MessageDesk, 
 from hotline.service import HotlineService
 from hotline.settings import Settings
 from hotline.tracking import TrackDesk
+from hotline.watching import TrackWatch
 
 
 def _validator(settings: Settings) -> tuple[TokenValidator, list[dict[str, Any]]]:
@@ -72,9 +74,12 @@ def create_app(
         escalator.start()
         app.state.tracks.load()
         digester.start()
+        watcher: Watcher = app.state.track_watcher
+        watcher.start()
         try:
             yield
         finally:
+            watcher.stop()
             digester.stop()
             escalator.stop()
             deliverer.stop()
@@ -113,6 +118,10 @@ def create_app(
         backoff_s=settings.webhook_backoff_s, backoff_max_s=settings.webhook_backoff_max_s))
     app.state.tracks = TrackDesk(the_store, clock, settings.track_config())
     app.state.track_digester = Digester(app.state.tracks, settings.track_digest_s)
+    app.state.track_watch = TrackWatch(app.state.tracks, the_store, clock,
+                                       settings.live_options(), ack,
+                                       settings.track_clear_after_s)
+    app.state.track_watcher = Watcher(app.state.track_watch, settings.track_watch_s)
     errors.install(app)
     docs.install(app)
     limits.install(app, settings.max_body_bytes)

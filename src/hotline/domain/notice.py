@@ -27,6 +27,7 @@ MAX_PURPOSE_CHARS = 2000
 class Kind(StrEnum):
     NOTICE = "notice"
     ZONE = "zone"
+    TRACK = "track"  # a live track (party, aircraft id): a side of encounter alerts only
 
 
 class NoticeState(StrEnum):

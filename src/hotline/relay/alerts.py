@@ -55,6 +55,9 @@ MAX_OVERLAPS_IN_BODY = 20
 class AlertKind(StrEnum):
     CONFLICT = "conflict"
     LATE_NOTICE = "late_notice"
+    ENCOUNTER = "encounter"  # live tracks of two parties: predicted loss of separation
+    ZONE_APPROACH = "zone_approach"  # a track predicted to enter another party's zone
+    INCURSION = "incursion"  # a track inside another party's zone
 
 
 class Severity(StrEnum):

@@ -4,11 +4,14 @@ Contract: :meth:`TrackRows.add_track_batch` takes the audit lock (so batch seqs 
 from 1, in commit order, like audit seqs), inserts the batch row and its reports with one
 ``executemany`` (the hot path). Reports come back as :class:`TrackReport` exactly as stored
 (doubles round-trip). Digest rows record which batches each audit digest covered.
+:meth:`TrackRows.update_alert` rewrites a live alert's kind, severity and body (its level
+changed).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +20,7 @@ from hotline.domain.altitude import AltitudeReference
 from hotline.domain.time import from_micros, parse_rfc3339, to_micros
 from hotline.domain.tracks import TrackReport
 from hotline.ports import TrackBatch, TrackDigestRow
+from hotline.relay.alerts import AlertKind, Severity
 
 Row = tuple[Any, ...]
 _COLUMNS = ("party, aircraft, t_us, lat_deg, lon_deg, alt_m, alt_ref, gs_mps, trk_deg, vs_mps, "
@@ -97,6 +101,11 @@ class TrackRows:
             return None
         t, f, n, at, d, a = rows[0]
         return TrackDigestRow(int(f), int(t), int(n), parse_rfc3339(at), d, int(a))
+
+    def update_alert(self, id: str, kind: AlertKind, severity: Severity,
+                     body: Mapping[str, Any]) -> None:
+        self._run("UPDATE alerts SET kind = ?, severity = ?, body = ? WHERE id = ?",
+                  (kind.value, severity.value, json.dumps(body, separators=(",", ":")), id))
 
     def add_track_digest(self, party: str, row: TrackDigestRow) -> None:
         self._run("INSERT INTO track_digests (to_batch, party, from_batch, reports, created_at, "

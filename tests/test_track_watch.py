@@ -1,0 +1,163 @@
+"""Live detection into the relay, on both engines: encounters graded and deduplicated (one
+alert per pair that updates its level), closed when cleared and reopened, zone approach turning
+into incursion on one alert, events and audit records for every change and none otherwise."""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import datetime, timedelta
+
+from builders import box, vol
+from hotline.adapters.clock import ManualClock
+from hotline.adapters.storage.sql import SqlStore
+from hotline.domain.altitude import AltitudeReference
+from hotline.domain.notice import ZoneRole
+from hotline.domain.tracks import ParseResult, TrackReport, make_report
+from hotline.domain.units import FT, KT, NM
+from hotline.service import Actor, HotlineService, ZoneDraft
+from hotline.tactical.live import LiveOptions, encounters
+from hotline.tracking import TrackDesk
+from hotline.watching import TrackWatch
+
+LAT = 35.0
+M_PER_DEG = 111_195.0  # mean-sphere metres per degree of latitude
+
+
+def at_north(party: str, aircraft: str, t: datetime, north_m: float, alt_ft: float,
+             trk: float, gs_kt: float = 300.0, lon: float = 37.0) -> TrackReport:
+    return make_report(party, aircraft, t, LAT + north_m / M_PER_DEG, lon, alt_ft * FT,
+                       AltitudeReference.PRESSURE, gs_kt * KT, trk, 0.0)
+
+
+def post(desk: TrackDesk, *reports: TrackReport) -> None:
+    out = ParseResult()
+    for r in reports:
+        out.add(r, r.aircraft)
+    desk.ingest(reports[0].party, "feed", out)
+
+
+def audit_actions(store: SqlStore) -> list[str]:
+    with store.read() as tx:
+        return [json.loads(r.data)["action"] for r in tx.audit_records(-1, 1000)]
+
+
+def head_on(desk: TrackDesk, now: datetime, gap_m: float) -> None:
+    """Blue northbound, red southbound, same level, ``gap_m`` apart, closing at 600 kt."""
+    post(desk, at_north("blue", "B1", now, -gap_m / 2, 25000, 0.0))
+    post(desk, at_north("red", "R1", now, gap_m / 2, 25000, 180.0))
+
+
+def test_encounter_levels_dedup_close_and_reopen(store: SqlStore, clock: ManualClock) -> None:
+    desk = TrackDesk(store, clock)
+    watch = TrackWatch(desk, store, clock, LiveOptions(corrective_s=60), clear_after_s=5)
+    closing = 600 * KT
+    # loss of 5 NM starts when the gap is 5 NM: 200 s ahead -> level 1
+    head_on(desk, clock.now(), 5 * NM + 200 * closing)
+    first = watch.run_once()
+    assert (first.encounters, first.created, first.updated) == (1, 2, 0)
+    with store.read() as tx:
+        blue = tx.alerts_for("blue")
+        red = tx.alerts_for("red")
+    assert len(blue) == len(red) == 1
+    body = blue[0].body
+    assert blue[0].kind.value == "encounter" and body["level"] == 1
+    assert body["subject"] == {"kind": "track", "id": "B1", "owner": "blue"}
+    assert body["with"] == {"kind": "track", "id": "R1", "owner": "red"}
+    assert math.isclose(body["time_to_loss_s"], 200.0, abs_tol=1.0)
+    assert blue[0].severity.value == "warning" and blue[0].deadline_at is not None
+    assert red[0].body["subject"]["id"] == "R1"
+    assert desk.visible("blue")[1][1].why == "encounter"  # need to know follows
+    # the same situation again: nothing written
+    n = len(audit_actions(store))
+    clock.advance(1)
+    head_on(desk, clock.now(), 5 * NM + 199 * closing)
+    assert watch.run_once().created == 0 and len(audit_actions(store)) == n
+    # closer: level 2 (same alert, updated), then separation lost: level 3, urgent
+    clock.advance(1)
+    head_on(desk, clock.now(), 5 * NM + 30 * closing)
+    assert watch.run_once().updated == 2
+    clock.advance(1)
+    head_on(desk, clock.now(), 2 * NM)
+    assert watch.run_once().updated == 2
+    with store.read() as tx:
+        (blue_alert,) = tx.alerts_for("blue")
+        events = tx.events_for("blue")
+    assert blue_alert.body["level"] == 3 and blue_alert.severity.value == "urgent"
+    assert blue_alert.body["lost"] is True
+    assert [e.body["body"]["level"] for e in events] == [1, 2, 3]
+    # they part: no longer found, closed after clear_after_s
+    clock.advance(1)
+    post(desk, at_north("blue", "B1", clock.now(), 0, 15000, 90.0))
+    assert watch.run_once().closed == 0  # not yet: found 1 s ago
+    clock.advance(6)
+    post(desk, at_north("blue", "B1", clock.now(), 0, 15000, 90.0))
+    post(desk, at_north("red", "R1", clock.now(), 0, 35000, 270.0))
+    assert watch.run_once().closed == 2
+    with store.read() as tx:
+        assert tx.get_alert(blue_alert.id).closed_at is not None  # type: ignore[union-attr]
+    # they meet again: the same alert is reopened, not a new one
+    clock.advance(1)
+    head_on(desk, clock.now(), 3 * NM)
+    again = watch.run_once()
+    assert (again.created, again.updated) == (0, 2)
+    with store.read() as tx:
+        (reopened,) = tx.alerts_for("blue")
+    assert reopened.id == blue_alert.id and reopened.closed_at is None
+    actions = audit_actions(store)
+    assert actions.count("alert.create") == 2 and actions.count("alert.update") == 4
+    assert actions.count("alert.close") == 2 and actions.count("alert.reopen") == 2
+
+
+def test_same_party_and_level_975_ft_apart_raise_nothing(store: SqlStore,
+                                                        clock: ManualClock) -> None:
+    desk = TrackDesk(store, clock)
+    watch = TrackWatch(desk, store, clock)
+    now = clock.now()
+    post(desk, at_north("blue", "B1", now, 0, 25000, 0.0),
+         at_north("blue", "B2", now, 1000, 25000, 180.0))  # same party: not an encounter
+    post(desk, at_north("red", "R1", now, 0, 25975, 180.0, lon=37.001))  # 975 ft: quantised
+    assert watch.run_once().encounters == 0
+    # the raw rule (no altimetry tolerance) would call it
+    raw = LiveOptions(altimetry_tolerance_m=0.0)
+    assert len(encounters(desk.board.tracks(now), now, raw)) == 2
+    with store.read() as tx:
+        assert tx.alerts_for("blue") == [] and tx.alerts_for("red") == []
+
+
+def test_zone_approach_then_incursion_is_one_alert(store: SqlStore, clock: ManualClock) -> None:
+    now = clock.now()
+    HotlineService(store, clock).put_zone(Actor("red", "duty"), "red-sam", ZoneDraft(
+        (vol(box(LAT, 38.0, 10), now - timedelta(minutes=1), 2, 0, 20000),),
+        ZoneRole.ENGAGEMENT, "SAM site"))
+    desk = TrackDesk(store, clock)
+    watch = TrackWatch(desk, store, clock)
+    # blue eastbound at 300 kt, 30 km west of the zone's west edge (~81 km from 38.0E)
+    speed = 300 * KT
+    west_edge = 38.0 - 10 / (111.32 * math.cos(math.radians(LAT)))
+    start_lon = west_edge - 30_000 / (M_PER_DEG * math.cos(math.radians(LAT)))
+    post(desk, make_report("blue", "B1", now, LAT, start_lon, 8000.0,
+                           AltitudeReference.W84, speed, 90.0, 0.0))
+    first = watch.run_once()
+    assert (first.zone_events, first.created) == (1, 2)
+    with store.read() as tx:
+        (mine,) = tx.alerts_for("blue")
+        (theirs,) = tx.alerts_for("red")
+    assert mine.kind.value == "zone_approach" and mine.severity.value == "warning"
+    assert math.isclose(mine.body["time_to_entry_s"], 30_000 / speed, abs_tol=2.0)
+    assert mine.body["zone"]["role"] == "engagement" and mine.body["zone"]["id"] == "red-sam"
+    assert theirs.body["subject"] == {"kind": "zone", "id": "red-sam", "owner": "red"}
+    assert theirs.body["track"]["id"] == "B1"
+    # inside the zone now: the same alerts become incursions, urgent
+    clock.advance(200)
+    post(desk, make_report("blue", "B1", clock.now(), LAT, 38.0, 8000.0,
+                           AltitudeReference.W84, speed, 90.0, 0.0))
+    assert watch.run_once().updated == 2
+    with store.read() as tx:
+        (mine2,) = tx.alerts_for("blue")
+    assert mine2.id == mine.id and mine2.kind.value == "incursion"
+    assert mine2.severity.value == "urgent" and mine2.body["time_to_entry_s"] == 0.0
+    # red's own aircraft in red's zone: nothing
+    post(desk, make_report("red", "R9", clock.now(), LAT, 38.0, 8000.0,
+                           AltitudeReference.W84, 100.0, 0.0, 0.0))
+    assert watch.run_once().zone_events == 1
