@@ -72,6 +72,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/group_commit.py
 	$(BIN)/python benchmarks/tactical.py
 	$(BIN)/python benchmarks/alerting.py
+	$(BIN)/python benchmarks/ingest.py
 
 clean:
 	rm -rf $(VENV) .hotline .pytest_cache .mypy_cache .ruff_cache

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from hotline import __version__
-from hotline.cli import alerting, audit, demo, probe, receipt, report, serve, token
+from hotline.cli import alerting, audit, demo, feed, probe, receipt, report, serve, token
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -18,7 +18,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"hotline {__version__}")
     verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
-    for module in (serve, token, demo, audit, receipt, probe, report, alerting):
+    for module in (serve, token, demo, audit, receipt, probe, report, alerting, feed):
         module.register(verbs)
     return parser
 

@@ -95,6 +95,7 @@ class SbsMerger:
         self._max_aircraft = max_aircraft
         self._aircraft: dict[str, _Aircraft] = {}
         self.line_no = 0
+        self._last_when: tuple[str, str, datetime | None] = ("", "", None)
 
     def feed(self, lines: Iterable[str | bytes], now: datetime) -> ParseResult:
         """Parse ``lines`` (with or without line ends); ``now`` dates lines without a time."""
@@ -139,7 +140,13 @@ class SbsMerger:
         code = hexid[1:] if tisb else hexid
         if len(code) != 6 or not _HEX.issuperset(code):
             raise _Bad(f"hex ident {f[4][:12]!r} is not 6 hex digits")
-        when = _when(f[6].strip(), f[7].strip())
+        date, clock = f[6].strip(), f[7].strip()
+        last = self._last_when
+        if date == last[0] and clock == last[1]:  # lines of one burst share their time
+            when = last[2]
+        else:
+            when = _when(date, clock)
+            self._last_when = (date, clock, when)
         t = (now if when is None else when - self._offset)
         ts = t.timestamp()
         ac = self._aircraft.get(hexid)
