@@ -31,7 +31,6 @@ from pathlib import Path
 from typing import Any
 
 from harness import exit_code, machine, source_state
-
 from hotline import __version__
 from hotline.adapters.clock import ManualClock
 from hotline.adapters.sbs_feed import report_item
