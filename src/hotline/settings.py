@@ -18,6 +18,7 @@ from hotline.relay.escalation import AckPolicy
 from hotline.service import Limits, ServiceConfig
 from hotline.strategic.policy import LeadTimePolicy, SeparationPolicy
 from hotline.tactical.live import LiveOptions
+from hotline.tactical.profiles import get_profile
 from hotline.tracking import TrackConfig
 
 
@@ -95,16 +96,13 @@ class Settings(BaseSettings):
 
     track_watch_s: float = Field(1.0, gt=0, description="live detection runs after each "
                                  "batch and at least this often")
-    track_lookahead_s: float = Field(300.0, gt=0, description="live detection lookahead")
-    track_horizontal_nm: float = Field(5.0, gt=0, description="live encounter: horizontal "
-                                       "minimum")
-    track_vertical_ft: float = Field(1000.0, gt=0, description="live encounter: vertical "
-                                     "minimum")
-    track_altimetry_tolerance_ft: float = Field(
-        25.0, ge=0, description="subtracted from the vertical minimum: reported altitudes are "
-        "quantised (25 ft in ADS-B), so level traffic 975 ft apart is no nuisance alert")
-    track_corrective_s: float = Field(60.0, gt=0, description="a predicted loss within this "
-                                      "is level 2 (corrective)")
+    track_profile: str = Field("live", description="well-clear alerting profile of live "
+                               "encounters: live (default), military or do365")
+    track_lookahead_s: float | None = Field(None, gt=0, description="override the profile's "
+                                            "lookahead (also the zone-approach lookahead)")
+    track_altimetry_tolerance_ft: float | None = Field(
+        None, ge=0, description="override the profile's altimetry tolerance (live: 50 ft, so "
+        "level traffic reported 975 ft apart raises no nuisance alert)")
     track_clear_after_s: float = Field(5.0, gt=0, description="a situation not found for "
                                        "this long closes its alert (resolved)")
 
@@ -154,12 +152,10 @@ class Settings(BaseSettings):
             max_batch=self.track_max_batch)
 
     def live_options(self) -> LiveOptions:
-        return LiveOptions(horizontal_m=self.track_horizontal_nm * NM,
-                           vertical_m=self.track_vertical_ft * FT,
-                           altimetry_tolerance_m=self.track_altimetry_tolerance_ft * FT,
-                           lookahead_s=self.track_lookahead_s,
-                           corrective_s=self.track_corrective_s,
-                           pressure_tolerance_m=self.pressure_tolerance_m)
+        tol = self.track_altimetry_tolerance_ft
+        profile = get_profile(self.track_profile, lookahead_s=self.track_lookahead_s,
+                              altimetry_tolerance_m=None if tol is None else tol * FT)
+        return LiveOptions(profile=profile, pressure_tolerance_m=self.pressure_tolerance_m)
 
     def ack_policy(self) -> AckPolicy:
         return AckPolicy(self.ack_deadline_urgent_s, self.ack_deadline_warning_s,

@@ -11,7 +11,8 @@ encounters (need to know), and turns what it found into alerts through the relay
   Z's owner (subject Z). Re-finding the same situation every round writes nothing;
 * a situation's alert is created (``alert.create`` audit record, an event to the addressee)
   the first time, and updated (``alert.update``: new severity and body, an event) only when its
-  level changes — the encounter level (1 preventive, 2 corrective, 3 separation lost) or
+  level changes — the encounter level (the well-clear alerter's filtered level: 1 preventive,
+  2 corrective, 3 warning; see :mod:`hotline.tactical.live`) or
   approach → incursion. An incursion or a level-3 encounter is ``urgent``, the rest
   ``warning``; the ack deadline is set at creation by severity;
 * a situation no longer found for ``clear_after_s`` is closed (``resolved``, ``alert.close``
@@ -19,8 +20,8 @@ encounters (need to know), and turns what it found into alerts through the relay
 * every change of one round is one transaction (under the audit lock); rounds are serialised.
 
 The alert body is plain JSON from the addressee's side: ``kind``, ``level``, ``subject`` and
-``with`` refs (``track`` or ``zone``), ``window`` (``start``: predicted loss or entry time,
-``end``), ``time_to_loss_s``/``time_to_entry_s``, CPA figures, and the two positions.
+``with`` refs (``track`` or ``zone``), ``window`` (``start``: predicted violation or entry
+time), ``time_to_violation_s``/``time_to_entry_s``, CPA figures, and the positions.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from hotline.relay.alerts import content_hash as alert_hash
 from hotline.relay.escalation import AckPolicy
 from hotline.service import SYSTEM_OFFICER
 from hotline.tactical.board import Key
-from hotline.tactical.live import Encounter, LiveOptions, ZoneEvent, encounters, zone_events
+from hotline.tactical.live import Encounter, EncounterWatch, LiveOptions, ZoneEvent, zone_events
 from hotline.tactical.zones import ZoneShape, zone_shapes
 from hotline.tracking import TrackDesk
 
@@ -98,6 +99,8 @@ class TrackWatch:
         self.options = options or LiveOptions()
         self.ack = ack or AckPolicy()
         self.clear_after = timedelta(seconds=clear_after_s)
+        self.encounter_watch = EncounterWatch(self.options)
+        self._encounters: list[Encounter] = []
         self._shapes: dict[tuple[str, int], list[ZoneShape]] = {}
         self._open: dict[str, tuple[int, datetime]] = {}  # id -> (level, last seen)
         self._lock = threading.Lock()
@@ -125,7 +128,10 @@ class TrackWatch:
     def situations(self, now: datetime) -> tuple[list[Situation], int, int]:
         tracks = self.desk.board.tracks(now, trail=False)
         latest = {t.key: t.latest for t in tracks}
-        encs = encounters(tracks, now, self.options)
+        found = self.encounter_watch.step(tracks, now)
+        if found is not None:  # None: no time has passed since the last round
+            self._encounters = found
+        encs = [e for e in self._encounters if e.a in latest and e.b in latest]
         zevs = zone_events(tracks, self._zones(now), now, self.options)
         self.desk.set_involved((e.a, e.b) for e in encs)
         out: list[Situation] = []
@@ -138,18 +144,21 @@ class TrackWatch:
     def _encounter(self, e: Encounter, latest: Mapping[Key, TrackReport],
                    now: datetime) -> list[Situation]:
         severity = Severity.URGENT if e.level >= 3 else Severity.WARNING
+        ttv = e.time_to_violation_s
         out = []
         for own, other in ((e.a, e.b), (e.b, e.a)):
             me = Ref(Kind.TRACK, own[1], own[0])
             them = Ref(Kind.TRACK, other[1], other[0])
             body = {
                 "kind": AlertKind.ENCOUNTER.value, "level": e.level,
+                "level_name": e.level_name, "raw_level": e.raw_level,
+                "profile": self.options.profile.name,
                 "subject": _ref_json(me), "with": _ref_json(them),
                 "detected_at": format_rfc3339(now),
-                "window": {"start": _t(now, e.t_in_s), "end": _t(now, e.t_out_s)},
-                "time_to_loss_s": round(e.t_in_s, 3), "lost": e.lost,
-                "tcpa_s": round(e.tcpa_s, 3), "dcpa_m": round(e.dcpa_m, 3),
-                "t_out_s": _finite(round(e.t_out_s, 3)),
+                "window": {"start": _t(now, 0.0 if ttv is None else ttv), "end": None},
+                "time_to_violation_s": None if ttv is None else round(ttv, 3),
+                "tcpa_s": _finite(round(e.tcpa_s, 3)), "dcpa_m": _finite(round(e.dcpa_m, 3)),
+                "reason": e.reason,
                 "own": _pos(latest[own]), "other": _pos(latest[other]),
             }
             out.append(Situation(alert_id(own[0], AlertKind.ENCOUNTER, me, them), own[0],

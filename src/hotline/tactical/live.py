@@ -2,14 +2,15 @@
 
 Contract (pure; time comes in as ``now``):
 
-* :func:`encounters` runs the vectorised pair CPA (:mod:`hotline.tactical.cpa`) over the live
-  tracks of *different* parties, every state extrapolated to ``now`` (or to the latest report
-  if that is later), and grades each predicted loss of separation: level 3 when separation is
-  already lost, 2 when the loss starts within ``corrective_s``, else 1 (within the lookahead).
-  This is the interim live rule until the DO-365 alerter's live profile replaces the grading.
-  The live profile's vertical minimum is ``vertical_m - altimetry_tolerance_m``: reported
-  altitudes are quantised (25 ft steps in ADS-B), so level aircraft reported 975 ft apart are
-  not a loss of 1000 ft separation here (``hotline probe`` keeps the raw rule).
+* :class:`EncounterWatch` feeds the live tracks, every round, to a DO-365/DAIDALUS well-clear
+  :class:`~hotline.tactical.alerting.Alerter` (profile ``live`` by default: 5 NM / 1000 ft
+  volumes with TTHR 35 s, alerting times 120/75/40 s for levels 1 preventive / 2 corrective /
+  3 warning, M-of-N 2 of 4, hysteresis and persistence, and an explicit 50 ft altimetry
+  tolerance so that level aircraft reported 975 ft apart raise no nuisance alert; see
+  :mod:`hotline.tactical.profiles`). Only tracks of *different* parties form pairs. Each pair
+  whose *filtered* level is at least 1 is an :class:`Encounter`, with the alerter's time to
+  violation and, for the duty officers, the pair's CPA (:mod:`hotline.tactical.cpa`).
+  Rounds must move forward in time (a round at or before the previous one is skipped).
 * :func:`zone_events` predicts each track against each other party's zone volume active in
   ``[now, now + lookahead]`` (:func:`hotline.tactical.zones.entries`): an ``incursion`` when
   inside now, a ``zone_approach`` with the time to entry when the straight-line prediction
@@ -20,50 +21,46 @@ Contract (pure; time comes in as ``now``):
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
 
 from hotline.domain.altitude import DEFAULT_PRESSURE_TOLERANCE_M
-from hotline.domain.units import FT, NM
+from hotline.tactical.alerting import Alerter
 from hotline.tactical.board import Key, Track
 from hotline.tactical.cpa import Separation, kinematics, pair_cpa
+from hotline.tactical.profiles import AlertingProfile, get_profile
 from hotline.tactical.states import TrafficState
 from hotline.tactical.zones import ZoneShape, entries
 
 
 @dataclass(frozen=True, slots=True)
 class LiveOptions:
-    horizontal_m: float = 5 * NM
-    vertical_m: float = 1000 * FT
-    #: Subtracted from the vertical minimum (altitude quantisation of the reports).
-    altimetry_tolerance_m: float = 25 * FT
-    lookahead_s: float = 300.0
-    #: A predicted loss starting within this many seconds is level 2 (corrective).
-    corrective_s: float = 60.0
+    profile: AlertingProfile = field(default_factory=lambda: get_profile("live"))
     zone_step_s: float = 1.0
     pressure_tolerance_m: float = DEFAULT_PRESSURE_TOLERANCE_M
 
     @property
-    def separation(self) -> Separation:
-        return Separation(self.horizontal_m, self.vertical_m - self.altimetry_tolerance_m,
-                          self.lookahead_s)
+    def lookahead_s(self) -> float:
+        return self.profile.lookahead_s
 
 
 @dataclass(frozen=True, slots=True)
 class Encounter:
-    """A predicted (or current) loss of separation between tracks ``a`` < ``b``."""
+    """Tracks ``a`` < ``b`` of different parties whose well-clear alert level is >= 1."""
 
     a: Key
     b: Key
-    level: int  # 1 preventive, 2 corrective, 3 warning (separation lost)
-    t_in_s: float  # seconds from ``now`` to the loss (0 when lost)
-    t_out_s: float  # seconds from ``now`` to its end (inf: never regained)
-    tcpa_s: float
+    level: int  # filtered: 1 preventive, 2 corrective, 3 warning
+    level_name: str
+    raw_level: int  # detected this round, before M-of-N / hysteresis / persistence
+    time_to_violation_s: float | None  # to the corrective volume (0: in it; None: not ahead)
+    tcpa_s: float  # horizontal closest approach, from now
     dcpa_m: float
-    lost: bool
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,31 +82,37 @@ def state_of(tracks: Sequence[Track]) -> TrafficState:
         t_s=[r.time.timestamp() for r in rs])
 
 
-def encounters(tracks: Sequence[Track], now: datetime,
-               options: LiveOptions = LiveOptions()) -> list[Encounter]:
-    """Every predicted loss of separation between tracks of different parties."""
-    if len(tracks) < 2:
-        return []
-    state = state_of(tracks)
-    t_ref = max(now.timestamp(), float(state.t_s.max()))
-    kin = kinematics(state, t_ref)
-    shift = t_ref - now.timestamp()  # results are relative to t_ref; report them from now
-    i, j = np.triu_indices(len(tracks), k=1)
-    other = state.party[i] != state.party[j]
-    i, j = i[other], j[other]
-    out: list[Encounter] = []
-    for lo in range(0, len(i), 1_000_000):  # bounded memory for large boards
-        got = pair_cpa(kin, i[lo:lo + 1_000_000], j[lo:lo + 1_000_000], options.separation)
-        got = got.select(got.conflict)
-        for k in range(len(got)):
-            t_in = float(got.t_in_s[k]) + (0.0 if got.lost[k] else shift)
-            level = 3 if got.lost[k] else (2 if t_in <= options.corrective_s else 1)
-            a, b = tracks[int(got.i[k])].key, tracks[int(got.j[k])].key
-            out.append(Encounter(min(a, b), max(a, b), level, t_in,
-                                 float(got.t_out_s[k]) + shift, float(got.tcpa_s[k]) + shift,
-                                 float(got.dcpa_m[k]), bool(got.lost[k])))
-    out.sort(key=lambda e: (e.a, e.b))
-    return out
+class EncounterWatch:
+    """The alerter's state across rounds (see the module docstring)."""
+
+    def __init__(self, options: LiveOptions | None = None) -> None:
+        self.options = options or LiveOptions()
+        self.alerter = Alerter(self.options.profile)
+        self._last_t = -math.inf
+
+    def step(self, tracks: Sequence[Track], now: datetime) -> list[Encounter] | None:
+        """This round's encounters; None when the round does not move time forward."""
+        state = state_of(tracks)
+        t = max(now.timestamp(), float(state.t_s.max()) if len(tracks) else -math.inf)
+        if t <= self._last_t:
+            return None
+        self._last_t = t
+        alerts = [a for a in self.alerter.step(t, state) if a.level >= 1]
+        if not alerts:
+            return []
+        index = {str(x): k for k, x in enumerate(state.ids)}
+        i = np.array([index[a.a] for a in alerts], dtype=np.intp)
+        j = np.array([index[a.b] for a in alerts], dtype=np.intp)
+        shift = t - now.timestamp()
+        cpa = pair_cpa(kinematics(state, t), i, j, Separation())
+        out = []
+        for k, a in enumerate(alerts):
+            ttv = a.time_to_violation_s
+            out.append(Encounter(
+                tracks[int(i[k])].key, tracks[int(j[k])].key, a.level, a.level_name,
+                a.raw_level, None if ttv is None or not math.isfinite(ttv) else ttv + shift,
+                float(cpa.tcpa_s[k]) + shift, float(cpa.dcpa_m[k]), a.reason))
+        return out
 
 
 def zone_events(tracks: Sequence[Track], shapes: Sequence[ZoneShape], now: datetime,
