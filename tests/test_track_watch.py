@@ -132,7 +132,7 @@ def test_same_party_and_level_975_ft_apart_raise_nothing(store: SqlStore,
         assert tx.alerts_for("blue") == [] and tx.alerts_for("red") == []
 
 
-def test_zone_approach_then_incursion_is_one_alert(store: SqlStore, clock: ManualClock) -> None:
+def test_zone_approach_then_incursion(store: SqlStore, clock: ManualClock) -> None:
     now = clock.now()
     HotlineService(store, clock).put_zone(Actor("red", "duty"), "red-sam", ZoneDraft(
         (vol(box(LAT, 38.0, 10), now - timedelta(minutes=1), 2, 0, 20000),),
@@ -155,15 +155,18 @@ def test_zone_approach_then_incursion_is_one_alert(store: SqlStore, clock: Manua
     assert mine.body["zone"]["role"] == "engagement" and mine.body["zone"]["id"] == "red-sam"
     assert theirs.body["subject"] == {"kind": "zone", "id": "red-sam", "owner": "red"}
     assert theirs.body["track"]["id"] == "B1"
-    # inside the zone now: the same alerts become incursions, urgent
+    # inside the zone now: a new, urgent incursion alert to both; the approach closes
     clock.advance(200)
     post(desk, make_report("blue", "B1", clock.now(), LAT, 38.0, 8000.0,
                            AltitudeReference.W84, speed, 90.0, 0.0))
-    assert watch.run_once().updated == 2
+    got = watch.run_once()  # (the approach was last found 200 s ago: closed now)
+    assert (got.created, got.closed) == (2, 2)
     with store.read() as tx:
-        (mine2,) = tx.alerts_for("blue")
-    assert mine2.id == mine.id and mine2.kind.value == "incursion"
-    assert mine2.severity.value == "urgent" and mine2.body["time_to_entry_s"] == 0.0
+        approach, incursion = tx.alerts_for("blue")
+    assert approach.id == mine.id and approach.closed_at is not None
+    assert approach.kind.value == "zone_approach"
+    assert incursion.kind.value == "incursion" and incursion.closed_at is None
+    assert incursion.severity.value == "urgent" and incursion.body["time_to_entry_s"] == 0.0
     # red's own aircraft in red's zone: nothing
     post(desk, make_report("red", "R9", clock.now(), LAT, 38.0, 8000.0,
                            AltitudeReference.W84, 100.0, 0.0, 0.0))

@@ -11,9 +11,10 @@ encounters (need to know), and turns what it found into alerts through the relay
   Z's owner (subject Z). Re-finding the same situation every round writes nothing;
 * a situation's alert is created (``alert.create`` audit record, an event to the addressee)
   the first time, and updated (``alert.update``: new severity and body, an event) only when its
-  level changes — the encounter level (the well-clear alerter's filtered level: 1 preventive,
-  2 corrective, 3 warning; see :mod:`hotline.tactical.live`) or
-  approach → incursion. An incursion or a level-3 encounter is ``urgent``, the rest
+  level changes (the well-clear alerter's filtered level: 1 preventive, 2 corrective,
+  3 warning; see :mod:`hotline.tactical.live`). A zone approach and an incursion into the same
+  zone are two situations (an incursion is a new alert needing its own acknowledgment; the
+  approach then closes). An incursion or a level-3 encounter is ``urgent``, the rest
   ``warning``; the ack deadline is set at creation by severity;
 * a situation no longer found for ``clear_after_s`` is closed (``resolved``, ``alert.close``
   record, an event); found again later, the same alert is reopened (``alert.reopen``);
@@ -186,8 +187,8 @@ class TrackWatch:
                          "reference": z.zone.reference.value},
                 "track": {"party": r.party, "id": r.aircraft, **_pos(r)},
             }
-            # the id names the pair only, so approach -> incursion updates one alert
-            sid = alert_id(me.owner, AlertKind.ZONE_APPROACH, me, them)
+            # approach and incursion are separate alerts: an incursion needs its own ack
+            sid = alert_id(me.owner, kind, me, them)
             out.append(Situation(sid, me.owner, kind, level, severity, me, them, body))
         return out
 

@@ -1,6 +1,7 @@
 """Track reports from the JSON of ``POST /v1/tracks`` (pure), one rejection per bad item.
 
-Each item is an object with the column conventions of the CSV files: ``id``, ``time`` (RFC
+Each item is an object with the column conventions of the CSV files: ``id`` (or ``aircraft``),
+``time`` (RFC
 3339 with ``Z``) or ``time_s`` (epoch seconds), ``lat``, ``lon`` (degrees), ``alt_m`` or
 ``alt_ft`` with optional ``alt_ref`` (``W84`` default, ``AMSL``, ``PRESSURE``), ``gs_mps`` or
 ``gs_kt``, ``trk_deg``, optional ``vs_mps`` or ``vs_fpm`` (0), optional ``callsign`` and
@@ -74,7 +75,7 @@ def parse_items(items: Sequence[Any], party: str) -> ParseResult:
         if not isinstance(item, Mapping):
             out.reject(where, "a report is a JSON object")
             continue
-        aircraft = item.get("id")
+        aircraft = item.get("id", item.get("aircraft"))
         try:
             if not isinstance(aircraft, str):
                 raise InvalidInput("no id", hint="give the aircraft id as a string")
