@@ -237,7 +237,8 @@ class TrackWatch:
             self._audit(tx, alert, "alert.create", now, cause={"action": "tracks.watch"})
             return True
         if existing.closed_at is not None:
-            tx.reopen_alert(s.id, self.ack.first_deadline(s.severity.value, now))
+            tx.reopen_alert(s.id, s.body, s.severity,
+                            self.ack.first_deadline(s.severity.value, now))
             action = "alert.reopen"
         else:
             action = "alert.update"
