@@ -9,7 +9,7 @@ import pytest
 from cpa_reference import RefPair, reference_pair
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from traffic import random_traffic
+from synthetic_traffic import random_traffic
 
 from hotline.domain.errors import InvalidInput
 from hotline.domain.units import FT, NM

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from traffic import random_traffic
+from synthetic_traffic import random_traffic
 
 from hotline.domain.units import FT, NM
 from hotline.tactical.cpa import Separation, kinematics, pair_cpa

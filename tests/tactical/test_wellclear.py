@@ -191,7 +191,7 @@ def test_live_tolerance_ignores_quantised_975ft_with_rate_jitter() -> None:
 def test_pruned_detection_equals_all_pairs(profile: str, seed: int) -> None:
     # Independent of the grid: every pair checked. The pruned candidates must contain every
     # pair the brute force finds in violation of some level within the lookahead.
-    from traffic import random_traffic  # tests/tactical/traffic.py (the probe's generator)
+    from synthetic_traffic import random_traffic
 
     state = random_traffic(seed, 300, box_km=250.0, stagger_s=8.0)
     t = float(state.t_s.max()) + 1.0
