@@ -11,7 +11,7 @@ import platform
 import subprocess
 import sys
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +73,17 @@ def source_state() -> dict[str, Any]:
     return {"commit": git("rev-parse", "HEAD"),
             "src_changes": git("status", "--porcelain", "--", "src").splitlines(),
             "hotline_imported_from": str(imported)}
+
+
+def result_header(benchmark: str, args: list[str]) -> dict[str, Any]:
+    """What every benchmark's JSON opens with: which benchmark, on what code and machine, when,
+    and the command that reproduces it."""
+    return {
+        "benchmark": benchmark, "hotline_version": hotline.__version__, "source": source_state(),
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": " ".join([".venv/bin/python", f"benchmarks/{benchmark}.py", *args]),
+        "machine": machine(),
+    }
 
 
 def machine() -> dict[str, Any]:

@@ -30,8 +30,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from harness import exit_code, machine, source_state
-from hotline import __version__
+from harness import exit_code, result_header
 from hotline.adapters.clock import ManualClock
 from hotline.adapters.sbs_feed import report_item
 from hotline.domain.tracks import ParseResult, TrackReport
@@ -194,9 +193,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     base = rows[0]["lines_per_s"]
     for r in rows[1:]:
         r["vs_baseline"] = round(base / r["lines_per_s"], 1)  # how many times slower
-    doc = {"benchmark": "ingest", "hotline_version": __version__, "source": source_state(),
-           "command": " ".join([".venv/bin/python", "benchmarks/ingest.py", *args]),
-           "machine": machine(), "options": {k: str(v) for k, v in vars(opts).items()},
+    doc = {**result_header("ingest", args), "options": {k: str(v) for k, v in vars(opts).items()},
            "malformed_lines": bad, "results": rows, "failures": failures}
     opts.out.parent.mkdir(parents=True, exist_ok=True)
     opts.out.write_text(json.dumps(doc, indent=1) + "\n")

@@ -54,8 +54,7 @@ import psycopg
 from rich.console import Console
 from rich.table import Table
 
-from harness import HttpServer, exit_code, machine, source_state
-from hotline import __version__
+from harness import HttpServer, exit_code, result_header
 from hotline.adapters.codec import volume_to_json
 from hotline.adapters.storage.pgserver import PostgresUnavailable, PrivatePostgres
 from hotline.adapters.tokens import load_or_create_issuer_key, mint
@@ -449,10 +448,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     results: list[dict[str, Any]] = []
     failures: list[str] = []
     doc: dict[str, Any] = {
-        "benchmark": "relay", "hotline_version": __version__, "source": source_state(),
-        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "command": " ".join([".venv/bin/python", "benchmarks/relay.py", *args]),
-        "machine": machine(), "seed": opts.seed, "parties": len(PARTIES),
+        **result_header("relay", args), "seed": opts.seed, "parties": len(PARTIES),
         "options": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(opts).items()},
         "server": {"sse_poll_s": POLL_S, "clock": START.isoformat()},
         "warmup": {"seconds": WARMUP_S, "rate": WARMUP_RATE},

@@ -68,8 +68,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 import hotline.service
-from harness import HttpServer, exit_code, machine, source_state
-from hotline import __version__
+from harness import HttpServer, exit_code, result_header, source_state
 from hotline.adapters.clock import ManualClock
 from hotline.adapters.codec import volume_to_json
 from hotline.adapters.storage.pgserver import PostgresUnavailable, PrivatePostgres
@@ -854,10 +853,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     results: list[dict[str, Any]] = []
     failures: list[str] = []
     doc: dict[str, Any] = {
-        "benchmark": "strategic", "hotline_version": __version__, "source": source_state(),
-        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "command": " ".join([".venv/bin/python", "benchmarks/strategic.py", *args]),
-        "machine": machine(), "seed": opts.seed, "sizes": opts.sizes, "engines": opts.engines,
+        **result_header("strategic", args), "seed": opts.seed, "sizes": opts.sizes,
+        "engines": opts.engines,
         "generator": {"parties": len(PARTIES), "volumes_per_notice": "1-4",
                       "footprint": "star polygon, 4-12 vertices (3 in 4) or circle; 1-50 km",
                       "region": f"{REGION_KM:.0f} x {REGION_KM:.0f} km from {LAT0} N {LNG0} E",

@@ -54,8 +54,7 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from harness import exit_code, machine, source_state
-from hotline import __version__
+from harness import exit_code, result_header
 from hotline.domain.units import FPM, FT
 from hotline.tactical.probe import Conflicts, ProbeOptions, all_pairs_probe, probe
 from hotline.tactical.states import TrafficState
@@ -293,10 +292,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     failures: list[str] = []
     bluesky = "disabled by --no-bluesky" if opts.no_bluesky else load_bluesky()
     doc: dict[str, Any] = {
-        "benchmark": "tactical", "hotline_version": __version__, "source": source_state(),
-        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "command": " ".join([".venv/bin/python", "benchmarks/tactical.py", *args]),
-        "machine": machine(), "seed": opts.seed,
+        **result_header("tactical", args), "seed": opts.seed,
         "generator": {"mix": "60% level FL50-FL410 on 1000 ft; 40% 500-3000 fpm",
                       "gs_mps": "120-260", "centre": f"{LAT0} N {LON0} E", "parties": 8,
                       "density": "1000 per 500x500 km", "dense_box_km": 500},
