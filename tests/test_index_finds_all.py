@@ -2,7 +2,8 @@
 equal those of a brute-force exact check over all pairs.
 
 Hypothesis builds small crowded scenes on a grid so that edges are shared exactly, windows
-touch at hand-overs and bands touch at their limits; buffers vary. The comparison covers
+touch at hand-overs (and cross the index's time buckets, or are long enough to be stored as
+"long") and bands touch at their limits; buffers vary. The comparison covers
 every pair, in both directions, after all writes.
 """
 
@@ -57,8 +58,10 @@ def volumes(draw: st.DrawFn, lat0: float, lng0: float) -> Volume4D:
         centre = LatLng(lat0 + draw(st.integers(0, 8)) * STEP / 2,
                         wrap(lng0 + draw(st.integers(0, 8)) * STEP / 2))
         fp = Circle(centre, draw(st.sampled_from([500.0, 2000.0, 2780.0, 5560.0])))
-    start = NOW + timedelta(minutes=30 * draw(st.integers(1, 6)))
-    hours = 0.5 * draw(st.integers(1, 4))
+    # Starts up to 8 h out and windows up to 49 h: windows cross the index's 6-hour time
+    # buckets (NOW is 12:00 UTC, a boundary is at 18:00) and the longest are stored as "long".
+    start = NOW + timedelta(minutes=30 * draw(st.integers(1, 16)))
+    hours = draw(st.sampled_from([0.5, 1.0, 1.5, 2.0, 6.0, 12.0, 49.0]))
     lo = 100.0 * draw(st.integers(0, 10))
     hi = lo + 100.0 * draw(st.integers(1, 10))
     return vol(fp, start, hours, lo, hi)

@@ -23,11 +23,13 @@ parties, so that all of it commits or none does.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from hotline.audit.canonical import canonical_json
 from hotline.domain.notice import Conflict, Declaration, Ref
 from hotline.ports import AuditEntry, StoreTx
 from hotline.relay.alerts import Alert, alert_json, alerts_for, pair_alert_ids
@@ -45,15 +47,19 @@ def raise_alerts(tx: StoreTx, d: Declaration, conflicts: Sequence[Conflict], ref
     me = Ref(d.kind, d.id, d.owner)
     raised = [replace(a, deadline_at=ack.first_deadline(a.severity.value, a.created_at))
               for a in alerts_for(tuple(conflicts), me, refiled, now)]
-    new = tx.add_alerts(raised)
-    for alert in new:
-        tx.append_audit(AuditEntry(now, alert.party, SYSTEM_OFFICER, "alert.create", None, {
+    # Each body is serialised once: its canonical JSON is both the stored text and what the
+    # content hash in the audit record covers.
+    bodies = {a.id: canonical_json(a.body) for a in raised}
+    new = tx.add_alerts(raised, {id: b.decode() for id, b in bodies.items()})
+    tx.append_audits([
+        AuditEntry(now, alert.party, SYSTEM_OFFICER, "alert.create", None, {
             "alert": {"id": alert.id, "kind": alert.kind.value,
                       "severity": alert.severity.value,
-                      "content_hash": alert_content_hash(alert.body)},
+                      "content_hash": hashlib.sha256(bodies[alert.id]).hexdigest()},
             "cause": cause,
-        }))
-        tx.append_event(alert.party, "alert", alert.id, alert_json(alert), now)
+        }) for alert in new])
+    tx.append_events([(alert.party, "alert", alert.id, alert_json(alert)) for alert in new],
+                     now)
     fresh = {a.id for a in new}
     for a in raised:
         if a.id in fresh:

@@ -162,8 +162,10 @@ class StoreTx(Protocol):
         ...
 
     # -- alerts
-    def add_alerts(self, alerts: Sequence[Alert]) -> list[Alert]:
-        """Insert the alerts whose id is not stored yet; return those (in the given order)."""
+    def add_alerts(self, alerts: Sequence[Alert],
+                   bodies: Mapping[str, str] | None = None) -> list[Alert]:
+        """Insert the alerts whose id is not stored yet; return those (in the given order).
+        ``bodies``: each alert's body as JSON text, by id, where the caller has it already."""
         ...
 
     def get_alert(self, id: str) -> Alert | None: ...
@@ -250,6 +252,12 @@ class StoreTx(Protocol):
         are 1, 2, 3... without gaps, in commit order); return its seq."""
         ...
 
+    def append_events(self, items: Sequence[tuple[str, str, str, Mapping[str, Any]]],
+                      at: datetime) -> list[int]:
+        """:meth:`append_event` for each ``(party, kind, item_id, body)``, in order (one
+        statement); their seqs."""
+        ...
+
     def last_event_seq(self, party: str) -> int:
         """The seq of ``party``'s last event (0: none yet)."""
         ...
@@ -327,6 +335,10 @@ class StoreTx(Protocol):
 
     def append_audit(self, entry: AuditEntry) -> int:
         """Append ``entry`` as the next record (taking the audit lock); return its seq."""
+        ...
+
+    def append_audits(self, entries: Sequence[AuditEntry]) -> list[int]:
+        """Append ``entries`` as the next records, in order (one statement); their seqs."""
         ...
 
     def audit_size(self) -> int: ...

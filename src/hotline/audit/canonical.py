@@ -78,35 +78,57 @@ def _plain(value: object, depth: int = 0) -> object | None:
     """
     if depth > MAX_DEPTH:
         return None
-    if isinstance(value, dict):
+    t = type(value)  # exact types first: the common case, and cheaper than isinstance
+    if t is str:
+        return value
+    if t is dict:
         out: dict[str, object] = {}
-        for k, v in value.items():
+        for k, v in value.items():  # type: ignore[attr-defined]
             if not isinstance(k, str) or not k.isascii():
                 return None
+            tv = type(v)
+            if tv is str:
+                out[k] = v
+                continue
             inner = _plain(v, depth + 1)
             if inner is None and v is not None:
                 return None
             out[k] = inner
         return out
-    if isinstance(value, list | tuple):
+    if t is list or t is tuple:
         items = []
-        for v in value:
-            inner = _plain(v, depth + 1)
+        for v in value:  # type: ignore[attr-defined]
+            inner = v if type(v) is str else _plain(v, depth + 1)
             if inner is None and v is not None:
                 return None
             items.append(inner)
         return items
-    if isinstance(value, bool) or value is None or isinstance(value, str):
+    if t is float:
+        return _plain_float(value)  # type: ignore[arg-type]
+    if t is int:
+        return value if -(2**53) <= value <= 2**53 else None  # type: ignore[operator]
+    if t is bool or value is None:
+        return value
+    # subclasses (str enums, int subclasses...): the general checks
+    if isinstance(value, dict):
+        return _plain(dict(value), depth)
+    if isinstance(value, list | tuple):
+        return _plain(list(value), depth)
+    if isinstance(value, bool) or isinstance(value, str):
         return value
     if isinstance(value, int):
-        return value if -(2**53) <= value <= 2**53 else None
+        return int(value) if -(2**53) <= value <= 2**53 else None
     if isinstance(value, float):
-        if not math.isfinite(value):
-            return None
-        if value == int(value):  # ECMAScript prints integral doubles without ".0"
-            return int(value) if abs(value) <= 2**53 else None
-        return value if 1e-4 <= abs(value) < 1e16 else None
+        return _plain_float(float(value))
     return None
+
+
+def _plain_float(value: float) -> object | None:
+    if not math.isfinite(value):
+        return None
+    if value == int(value):  # ECMAScript prints integral doubles without ".0"
+        return int(value) if abs(value) <= 2**53 else None
+    return value if 1e-4 <= abs(value) < 1e16 else None
 
 
 def _fast(value: object) -> bytes | None:

@@ -2,8 +2,9 @@
 
 Contract: one portable dialect with ``?`` placeholders (rewritten to ``%s`` for psycopg).
 Declarations are stored as their canonical JSON (``adapters.codec``) plus index rows: one per
-S2 covering cell of each volume, with the volume's window (epoch microseconds, half-open) and
-W84 altitude envelope (metres). A write's conflict check and the write itself run in one
+S2 covering cell of each volume and 6-hour time bucket its window touches
+(``strategic.buckets``), with the volume's window (epoch microseconds, half-open) and W84
+altitude envelope (metres). A write's conflict check and the write itself run in one
 transaction under the engine's lock (see ``ports.Store``).
 
 Alerts (``alerts``) are inserted only when their deterministic id is new (a SELECT of the
@@ -51,6 +52,7 @@ from hotline.domain.notice import Conflict, Declaration, Kind, Ref
 from hotline.domain.time import format_rfc3339, parse_rfc3339, to_micros
 from hotline.ports import AuditEntry, AuditRow, IndexRow, LockScope, SpaceTimeQuery, StoreTx
 from hotline.relay.alerts import Alert, AlertKind, Severity
+from hotline.strategic.buckets import query_buckets, stored_buckets
 
 Row = tuple[Any, ...]
 
@@ -125,6 +127,9 @@ class SqlTx(MessageRows, EventRows, WebhookRows, AlertLifecycleRows, TrackRows, 
         #: SQL taking the audit lock until the transaction ends (None: writers are serialised).
         self._audit_lock = audit_lock
         self._audit_locked = False
+        #: the next audit seq once this transaction holds the audit lock and appended (no one
+        #: else can append until it ends, so it need not be read again)
+        self._audit_next: int | None = None
         self._last_put: tuple[Declaration, Json] | None = None
 
     # -- plumbing
@@ -166,17 +171,24 @@ class SqlTx(MessageRows, EventRows, WebhookRows, AlertLifecycleRows, TrackRows, 
         fparams: list[Any] = [query.t_start_us, query.t_end_us, query.alt_lo_m, query.alt_hi_m]
         filt += extra
         fparams += list(extra_params)
+        # Time buckets first (hotline.strategic.buckets): "bucket IN (...) AND cell BETWEEN"
+        # is one index seek per bucket on both engines.
+        buckets = query_buckets(query.t_start_us, query.t_end_us)
+        where, bparams = "", []
+        if buckets is not None:
+            where = f"c.bucket IN ({','.join('?' * len(buckets))}) AND "
+            bparams = list(buckets)
         branches: list[str] = []
         params: list[Any] = []
         for lo, hi in query.cells.ranges:
-            branches.append(f"SELECT c.kind, c.id FROM cells c WHERE c.cell BETWEEN ? AND ? "
-                            f"AND {filt}")
-            params += [lo, hi, *fparams]
+            branches.append(f"SELECT c.kind, c.id FROM cells c WHERE {where}"
+                            f"c.cell BETWEEN ? AND ? AND {filt}")
+            params += [*bparams, lo, hi, *fparams]
         if query.cells.ancestors:
             marks = ",".join("?" * len(query.cells.ancestors))
-            branches.append(f"SELECT c.kind, c.id FROM cells c WHERE c.cell IN ({marks}) "
-                            f"AND {filt}")
-            params += [*query.cells.ancestors, *fparams]
+            branches.append(f"SELECT c.kind, c.id FROM cells c WHERE {where}"
+                            f"c.cell IN ({marks}) AND {filt}")
+            params += [*bparams, *query.cells.ancestors, *fparams]
         if not branches:
             return "SELECT c.kind, c.id FROM cells c WHERE 1 = 0", []
         return " UNION ALL ".join(branches), params
@@ -263,13 +275,14 @@ class SqlTx(MessageRows, EventRows, WebhookRows, AlertLifecycleRows, TrackRows, 
         self._run("DELETE FROM cells WHERE kind = ? AND id = ?", (d.kind.value, d.id))
         self._cur.executemany(
             self._sql(
-                "INSERT INTO cells (cell, t_end_us, t_start_us, alt_lo_m, alt_hi_m, owner, kind,"
-                " id, volume) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                "INSERT INTO cells (bucket, cell, t_end_us, t_start_us, alt_lo_m, alt_hi_m, "
+                "owner, kind, id, volume) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             ),
             [
-                (r.cell, r.t_end_us, r.t_start_us, r.alt_lo_m, r.alt_hi_m, d.owner,
+                (b, r.cell, r.t_end_us, r.t_start_us, r.alt_lo_m, r.alt_hi_m, d.owner,
                  d.kind.value, d.id, r.volume)
                 for r in index
+                for b in stored_buckets(r.t_start_us, r.t_end_us)
             ],
         )
 
@@ -310,7 +323,8 @@ class SqlTx(MessageRows, EventRows, WebhookRows, AlertLifecycleRows, TrackRows, 
 
 
     # -- alerts
-    def add_alerts(self, alerts: Sequence[Alert]) -> list[Alert]:
+    def add_alerts(self, alerts: Sequence[Alert],
+                   bodies: Mapping[str, str] | None = None) -> list[Alert]:
         if not alerts:
             return []
         ids = list(dict.fromkeys(a.id for a in alerts))
@@ -330,7 +344,8 @@ class SqlTx(MessageRows, EventRows, WebhookRows, AlertLifecycleRows, TrackRows, 
                 ),
                 [(a.id, a.party, a.kind.value, a.severity.value, a.subject.kind.value,
                   a.subject.id, a.other.kind.value, a.other.id,
-                  json.dumps(a.body, separators=(",", ":")), _stamp(a.created_at),
+                  (bodies or {}).get(a.id) or json.dumps(a.body, separators=(",", ":")),
+                  _stamp(a.created_at),
                   None if a.deadline_at is None else _stamp(a.deadline_at))
                  for a in new],
             )
@@ -389,6 +404,8 @@ class SqlTx(MessageRows, EventRows, WebhookRows, AlertLifecycleRows, TrackRows, 
 
     # -- audit log
     def lock_audit(self) -> int:
+        if self._audit_next is not None:  # locked, and appended since: the size is known
+            return self._audit_next
         if self._audit_lock is not None and not self._audit_locked:
             self._run(self._audit_lock)
             self._audit_locked = True
@@ -399,17 +416,26 @@ class SqlTx(MessageRows, EventRows, WebhookRows, AlertLifecycleRows, TrackRows, 
         return 0 if row[0] is None else int(row[0]) + 1
 
     def append_audit(self, entry: AuditEntry) -> int:
-        seq = self.lock_audit()
+        return self.append_audits((entry,))[0]
+
+    def append_audits(self, entries: Sequence[AuditEntry]) -> list[int]:
+        if not entries:
+            return []
+        seq = self.lock_audit() if self._audit_next is None else self._audit_next
         known = self._last_put
-        subject_json = known[1] if known is not None and known[0] is entry.subject else None
-        data, leaf = encode_record(audit_record(seq, entry, subject_json))
-        self._run(
+        rows, seqs = [], []
+        for entry in entries:
+            subject_json = known[1] if known is not None and known[0] is entry.subject else None
+            data, leaf = encode_record(audit_record(seq, entry, subject_json))
+            rows.append((seq, format_rfc3339(entry.at), entry.party, entry.officer,
+                         entry.action, data.decode("utf-8"), leaf.hex()))
+            seqs.append(seq)
+            seq += 1
+        self._many(
             "INSERT INTO audit_records (seq, at, party, officer, action, data, leaf_hash) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (seq, format_rfc3339(entry.at), entry.party, entry.officer, entry.action,
-             data.decode("utf-8"), leaf.hex()),
-        )
-        return seq
+            "VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+        self._audit_next = seq
+        return seqs
 
     def audit_leaves(self, start: int, end: int | None = None) -> list[bytes]:
         if end is None:

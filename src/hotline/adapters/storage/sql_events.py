@@ -31,7 +31,7 @@ def _event(row: Row) -> Event:
 
 
 class EventRows:
-    """Needs the host transaction's ``_all``, ``_run`` and ``lock_audit``."""
+    """Needs the host transaction's ``_all``, ``_run``, ``_many`` and ``lock_audit``."""
 
     appended_events: set[str]  # set by the host transaction; see SqlTx
 
@@ -39,6 +39,9 @@ class EventRows:
         raise NotImplementedError
 
     def _run(self, sql: str, params: Sequence[Any] = ()) -> None:
+        raise NotImplementedError
+
+    def _many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         raise NotImplementedError
 
     def lock_audit(self) -> int:
@@ -50,15 +53,27 @@ class EventRows:
 
     def append_event(self, party: str, kind: str, item_id: str, body: Mapping[str, Any],
                      at: datetime) -> int:
+        return self.append_events(((party, kind, item_id, body),), at)[0]
+
+    def append_events(self, items: Sequence[tuple[str, str, str, Mapping[str, Any]]],
+                      at: datetime) -> list[int]:
+        """Append ``(party, kind, item_id, body)`` events in order, in one statement."""
+        if not items:
+            return []
         self.lock_audit()  # serialises appends to every party's stream until the commit
-        self.appended_events.add(party)  # the store rings its bell after the commit
-        seq = self.last_event_seq(party) + 1
-        self._run(
-            f"INSERT INTO events ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (party, seq, kind, item_id, json.dumps(body, separators=(",", ":")), stamp(at),
-             None, None, None),
-        )
-        return seq
+        last: dict[str, int] = {}
+        rows, seqs = [], []
+        created = stamp(at)
+        for party, kind, item_id, body in items:
+            if party not in last:
+                last[party] = self.last_event_seq(party)
+                self.appended_events.add(party)  # the store rings its bell after the commit
+            seq = last[party] = last[party] + 1
+            rows.append((party, seq, kind, item_id, json.dumps(body, separators=(",", ":")),
+                         created, None, None, None))
+            seqs.append(seq)
+        self._many(f"INSERT INTO events ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        return seqs
 
     def events_for(self, party: str, *, after: int = 0, limit: int = 100,
                    through: int | None = None, undelivered: bool = False) -> list[Event]:

@@ -66,6 +66,7 @@ class SqliteStore(SqlStore):
         self._queued = 0  # writers waiting for, or holding, the writer mutex
         self._batch: _Batch | None = None  # the open group transaction (under _writer)
         self._writer_conn: sqlite3.Connection | None = None
+        self._writer_cur: sqlite3.Cursor | None = None
         #: False: every write commits alone (``?group_commit=off``; the benchmark's baseline)
         self.group_commit = group_commit
         self.commits = 0  # group commits made (each covering one or more writes)
@@ -169,7 +170,7 @@ class SqliteStore(SqlStore):
                 batch = self._batch
                 conn.execute("SAVEPOINT w")
                 try:
-                    tx = SqlTx(conn.cursor(), "?", self.cache)
+                    tx = SqlTx(self._writer_cursor(), "?", self.cache)
                     yield tx
                 except BaseException:
                     failed = True
@@ -213,7 +214,15 @@ class SqliteStore(SqlStore):
         """The one connection every writer of this process uses (under the writer mutex)."""
         if self._writer_conn is None:
             self._writer_conn = self._open()
+            self._writer_cur = self._writer_conn.cursor()
         return self._writer_conn
+
+    def _writer_cursor(self) -> sqlite3.Cursor:
+        """The writer connection's one cursor, reused by every write: a cursor per write
+        left old cursors to be finalised by whichever thread dropped them last, racing the
+        next writer for the connection's cached statements ("API misuse" from executemany)."""
+        assert self._writer_cur is not None
+        return self._writer_cur
 
     def write(self, lock: LockScope) -> AbstractContextManager[StoreTx]:
         # BEGIN IMMEDIATE takes SQLite's single write lock: it covers every LockScope.
@@ -239,3 +248,4 @@ class SqliteStore(SqlStore):
             self._all.clear()
         self._local = threading.local()
         self._writer_conn = None
+        self._writer_cur = None
