@@ -60,8 +60,10 @@ FRAME_TOL_M: Final = 0.002
 #: Points farther than this from a frame's centre cannot be projected reliably.
 MAX_FRAME_ANGLE_RAD: Final = math.radians(80.0)
 #: Frame centres are snapped to a grid of this step (unit-vector components), so that nearby
-#: footprints share cached frames. 1/64 is about 100 km.
-_FRAME_GRID: Final = 64.0
+#: footprints share cached frames. 1/16 is about 400 km: a stored footprint is then met in one
+#: or two frames by most writes near it, so its projection is cached (a miss costs ~0.1 ms);
+#: points farther from the centre only mean more densification (see FRAME_TOL_M).
+_FRAME_GRID: Final = 16.0
 #: Empirical bound of the gnomonic chord deviation: dev <= _DEV_K * L^2 * D^2 / cos^4(theta),
 #: for a geodesic of length L whose points are within D (angle theta) of the frame centre.
 #: Measured worst case about 2e-24 (tests/domain/test_polygon_checks.py checks the bound).

@@ -7,6 +7,7 @@ an integer count of microseconds since the Unix epoch (exact, orderable, portabl
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 from hotline.domain.errors import InvalidInput
 
@@ -15,6 +16,8 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 def require_utc(value: datetime, what: str = "time") -> datetime:
     """Return ``value`` converted to UTC; raise if it is naive."""
+    if value.tzinfo is UTC:  # the common case, and much cheaper than utcoffset + astimezone
+        return value
     if value.tzinfo is None or value.utcoffset() is None:
         raise InvalidInput(f"{what} has no timezone", hint="give times in RFC 3339 with 'Z'")
     return value.astimezone(UTC)
@@ -36,8 +39,10 @@ def parse_rfc3339(text: str, what: str = "time") -> datetime:
     return require_utc(value, what)
 
 
+@lru_cache(maxsize=65_536)
 def format_rfc3339(value: datetime) -> str:
     """Format a UTC datetime as RFC 3339 with ``Z`` and millisecond precision or better.
+    (Cached: a write formats the same few instants hundreds of times.)
 
     >>> format_rfc3339(datetime(2026, 11, 24, 20, 0, tzinfo=UTC))
     '2026-11-24T20:00:00Z'

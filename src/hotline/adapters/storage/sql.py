@@ -118,10 +118,15 @@ class SqlTx(MessageRows, EventRows, WebhookRows, AlertLifecycleRows, TrackRows, 
     """One transaction on one connection, in the portable dialect."""
 
     def __init__(
-        self, cur: Cursor, placeholder: str, cache: DecodeCache, audit_lock: str | None = None
+        self, cur: Cursor, placeholder: str, cache: DecodeCache, audit_lock: str | None = None,
+        *, small_statements: bool = False,
     ) -> None:
         self._cur = cur
         self._ph = placeholder
+        #: Find candidates with several small statements of few distinct shapes (cached
+        #: prepared statements; SQLite, where a statement costs no round trip) rather than one
+        #: UNION ALL whose text differs per query (PostgreSQL: one round trip).
+        self._small_statements = small_statements
         self._cache = cache
         self.appended_events: set[str] = set()  # parties whose streams this tx appended to
         #: SQL taking the audit lock until the transaction ends (None: writers are serialised).
@@ -201,6 +206,8 @@ class SqlTx(MessageRows, EventRows, WebhookRows, AlertLifecycleRows, TrackRows, 
         if exclude_owner is not None:
             extra += " AND c.owner <> ?"
             extra_params.append(exclude_owner)
+        if self._small_statements:
+            return self._candidates_by_small_statements(query, extra, extra_params)
         matching, params = self._matching(query, extra, extra_params)
         rows = self._all(
             f"SELECT {_ENTITY_COLUMNS} FROM entities e JOIN "
@@ -209,6 +216,41 @@ class SqlTx(MessageRows, EventRows, WebhookRows, AlertLifecycleRows, TrackRows, 
             params,
         )
         return [self._decode(r) for r in rows]
+
+    def _candidates_by_small_statements(
+        self, query: SpaceTimeQuery, extra: str, extra_params: Sequence[Any]
+    ) -> list[Declaration]:
+        """:meth:`candidates` as one statement per cell range and one for all ancestors,
+        each ``bucket IN (...) AND cell ...`` (one index seek per bucket), then the entities.
+        Their texts depend only on how many buckets and ancestors, so they stay prepared."""
+        filt = ("c.t_end_us > ? AND c.t_start_us < ? AND c.alt_hi_m > ? AND c.alt_lo_m < ?"
+                + extra)
+        fparams = [query.t_start_us, query.t_end_us, query.alt_lo_m, query.alt_hi_m,
+                   *extra_params]
+        buckets = query_buckets(query.t_start_us, query.t_end_us)
+        where: str = ""
+        bparams: list[Any] = []
+        if buckets is not None:
+            where, bparams = f"c.bucket IN ({','.join('?' * len(buckets))}) AND ", [*buckets]
+        keys: set[tuple[str, str]] = set()
+        for lo, hi in query.cells.ranges:
+            keys.update(self._all(f"SELECT c.kind, c.id FROM cells c WHERE {where}"
+                                  f"c.cell BETWEEN ? AND ? AND {filt}",
+                                  [*bparams, lo, hi, *fparams]))
+        ancestors = query.cells.ancestors
+        if ancestors:
+            keys.update(self._all(f"SELECT c.kind, c.id FROM cells c WHERE {where}"
+                                  f"c.cell IN ({','.join('?' * len(ancestors))}) AND {filt}",
+                                  [*bparams, *ancestors, *fparams]))
+        found: list[Declaration] = []
+        for kind in sorted({k for k, _ in keys}):
+            ids = sorted(i for k, i in keys if k == kind)
+            for at in range(0, len(ids), 500):
+                chunk = ids[at:at + 500]
+                found += [self._decode(r) for r in self._all(
+                    f"SELECT {_ENTITY_COLUMNS} FROM entities e WHERE e.kind = ? "
+                    f"AND e.id IN ({','.join('?' * len(chunk))})", [kind, *chunk])]
+        return found
 
     def browse(
         self,

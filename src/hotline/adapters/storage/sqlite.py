@@ -115,7 +115,7 @@ class SqliteStore(SqlStore):
 
     def _open(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
-                               timeout=60.0)
+                               timeout=60.0, cached_statements=512)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")
         conn.execute("PRAGMA busy_timeout=60000")
@@ -146,7 +146,7 @@ class SqliteStore(SqlStore):
         conn = self._conn()
         conn.execute(begin)
         try:
-            tx = SqlTx(conn.cursor(), "?", self.cache)
+            tx = SqlTx(conn.cursor(), "?", self.cache, small_statements=True)
             yield tx
         except BaseException:
             conn.execute("ROLLBACK")
@@ -170,7 +170,7 @@ class SqliteStore(SqlStore):
                 batch = self._batch
                 conn.execute("SAVEPOINT w")
                 try:
-                    tx = SqlTx(self._writer_cursor(), "?", self.cache)
+                    tx = SqlTx(self._writer_cursor(), "?", self.cache, small_statements=True)
                     yield tx
                 except BaseException:
                     failed = True
