@@ -131,7 +131,7 @@ def prepare(footprint: Footprint) -> PreparedFootprint:
     centre, angle = bounding_cap(xyz)
     cap = angle + float(slack.max()) / MEAN_RADIUS_M + 1e-9
     key = (1.0, *np.column_stack([lat, lng]).ravel().tolist())
-    return PreparedFootprint(
+    prepared = PreparedFootprint(
         footprint,
         key,
         0.0,
@@ -147,6 +147,11 @@ def prepare(footprint: Footprint) -> PreparedFootprint:
         arc_angle=angle_between(xyz, nxt),
         arc_slack_m=slack,
     )
+    # Project it now into the frame nearest its own centre: the frame of most pairs it will
+    # be checked in (frames are ~400 km apart), so the check of a stored footprint against a
+    # new one rarely projects it again.
+    _planar(prepared, centre)
+    return prepared
 
 
 def _prep(f: Footprint | PreparedFootprint) -> PreparedFootprint:
