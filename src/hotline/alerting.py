@@ -32,7 +32,7 @@ from typing import Any
 from hotline.audit.canonical import canonical_json
 from hotline.domain.notice import Conflict, Declaration, Ref
 from hotline.ports import AuditEntry, StoreTx
-from hotline.relay.alerts import Alert, alert_json, alerts_for, pair_alert_ids
+from hotline.relay.alerts import Alert, alert_json, alert_json_text, alerts_for, pair_alert_ids
 from hotline.relay.alerts import content_hash as alert_content_hash
 from hotline.relay.escalation import AckPolicy
 
@@ -58,8 +58,8 @@ def raise_alerts(tx: StoreTx, d: Declaration, conflicts: Sequence[Conflict], ref
                       "content_hash": hashlib.sha256(bodies[alert.id]).hexdigest()},
             "cause": cause,
         }) for alert in new])
-    tx.append_events([(alert.party, "alert", alert.id, alert_json(alert)) for alert in new],
-                     now)
+    tx.append_events([(alert.party, "alert", alert.id,
+                       alert_json_text(alert, bodies[alert.id].decode())) for alert in new], now)
     fresh = {a.id for a in new}
     for a in raised:
         if a.id in fresh:

@@ -252,10 +252,10 @@ class StoreTx(Protocol):
         are 1, 2, 3... without gaps, in commit order); return its seq."""
         ...
 
-    def append_events(self, items: Sequence[tuple[str, str, str, Mapping[str, Any]]],
+    def append_events(self, items: Sequence[tuple[str, str, str, Mapping[str, Any] | str]],
                       at: datetime) -> list[int]:
         """:meth:`append_event` for each ``(party, kind, item_id, body)``, in order (one
-        statement); their seqs."""
+        statement; a ``str`` body is its JSON text already); their seqs."""
         ...
 
     def last_event_seq(self, party: str) -> int:

@@ -114,7 +114,7 @@ def _plain(value: object, depth: int = 0) -> object | None:
         return _plain(dict(value), depth)
     if isinstance(value, list | tuple):
         return _plain(list(value), depth)
-    if isinstance(value, bool) or isinstance(value, str):
+    if isinstance(value, str):
         return value
     if isinstance(value, int):
         return int(value) if -(2**53) <= value <= 2**53 else None

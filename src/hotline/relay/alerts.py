@@ -23,8 +23,9 @@ sees when the other was actually told.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -42,6 +43,7 @@ __all__ = [
     "Severity",
     "alert_id",
     "alert_json",
+    "alert_json_text",
     "alerts_for",
     "content_hash",
     "counterpart_id",
@@ -261,6 +263,24 @@ def alert_json(a: Alert) -> dict[str, Any]:
         "coordinated": None if a.coordinated is None else a.coordinated.json(),
         "reopened": a.reopened,
     }
+
+
+def alert_json_text(a: Alert, body_text: str) -> str:
+    """:func:`alert_json` as JSON text, given the body's JSON text (not encoded again).
+
+    >>> import json
+    >>> from datetime import UTC, datetime
+    >>> from hotline.domain.notice import Kind
+    >>> r = Ref(Kind.NOTICE, "n1", "blue")
+    >>> a = Alert("al-1", "blue", AlertKind.CONFLICT, Severity.WARNING, r, r, {"k": [1]},
+    ...           datetime(2026, 11, 24, tzinfo=UTC))
+    >>> json.loads(alert_json_text(a, '{"k":[1]}')) == alert_json(a)
+    True
+    """
+    head = alert_json(replace(a, body={}))
+    del head["body"]
+    text = json.dumps(head, separators=(",", ":"))
+    return f'{text[:-1]},"body":{body_text}}}'
 
 
 def escalation_json(deadline_at: datetime | None, escalated_at: datetime | None, level: int,

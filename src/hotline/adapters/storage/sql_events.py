@@ -55,9 +55,10 @@ class EventRows:
                      at: datetime) -> int:
         return self.append_events(((party, kind, item_id, body),), at)[0]
 
-    def append_events(self, items: Sequence[tuple[str, str, str, Mapping[str, Any]]],
+    def append_events(self, items: Sequence[tuple[str, str, str, Mapping[str, Any] | str]],
                       at: datetime) -> list[int]:
-        """Append ``(party, kind, item_id, body)`` events in order, in one statement."""
+        """Append ``(party, kind, item_id, body)`` events in order, in one statement (a
+        ``str`` body is taken as its JSON text already)."""
         if not items:
             return []
         self.lock_audit()  # serialises appends to every party's stream until the commit
@@ -69,8 +70,8 @@ class EventRows:
                 last[party] = self.last_event_seq(party)
                 self.appended_events.add(party)  # the store rings its bell after the commit
             seq = last[party] = last[party] + 1
-            rows.append((party, seq, kind, item_id, json.dumps(body, separators=(",", ":")),
-                         created, None, None, None))
+            text = body if isinstance(body, str) else json.dumps(body, separators=(",", ":"))
+            rows.append((party, seq, kind, item_id, text, created, None, None, None))
             seqs.append(seq)
         self._many(f"INSERT INTO events ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
         return seqs
