@@ -31,7 +31,7 @@ from hotline.relay.messages import (
 )
 from hotline.relay.receipts import receipt
 from hotline.relaying.base import CREATED, MAX_ACK_EVENTS, Ackable, Desk, check_limit
-from hotline.relaying.escalation import _origin
+from hotline.relaying.escalation import origin_party
 from hotline.service import Actor
 
 
@@ -59,7 +59,7 @@ class AlertDesk(Desk):
         def load(tx: StoreTx, id: str) -> Ackable | None:
             a = tx.get_alert(id)
             return None if a is None else Ackable(a.party, alert_hash(a.body), a.receipt,
-                                                   {"kind": a.kind.value}, _origin(a))
+                                                   {"kind": a.kind.value}, origin_party(a))
 
         def show(tx: StoreTx, id: str) -> dict[str, Any]:
             a = tx.get_alert(id)

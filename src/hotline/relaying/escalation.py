@@ -31,7 +31,7 @@ class _Escalatable:
     type: str  # alert | message
     id: str
     party: str  # the addressee
-    originator: str  # the party whose act raised it (a message's sender; see ``_origin``)
+    originator: str  # the party whose act raised it (a message's sender; see ``origin_party``)
     severity: str  # an alert's, or MESSAGE
     created_at: datetime
     deadline_at: datetime | None
@@ -41,7 +41,7 @@ class _Escalatable:
     content_hash: str
 
 
-def _origin(a: Alert) -> str:
+def origin_party(a: Alert) -> str:
     """The originating party of alert ``a``: the party whose write found it, or, when that is
     the addressee itself, the other party involved (so it is shown on the other side)."""
     found_by = str(a.body.get("found_by", {}).get("owner", ""))
@@ -78,7 +78,7 @@ class EscalationDesk(Desk):
             a = tx.get_alert(id)
             if a is None:
                 return None
-            return _Escalatable("alert", a.id, a.party, _origin(a), a.severity.value,
+            return _Escalatable("alert", a.id, a.party, origin_party(a), a.severity.value,
                                 a.created_at, a.deadline_at, a.ack_at is not None,
                                 a.escalation_level, a.unacked_at is not None,
                                 alert_hash(a.body)), a

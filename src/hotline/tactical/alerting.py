@@ -41,7 +41,7 @@ from hotline.domain.errors import InvalidInput
 from hotline.domain.units import FT, NM
 from hotline.tactical.cpa import EARTH_RADIUS_M, Separation, kinematics
 from hotline.tactical.hysteresis import PairFilter
-from hotline.tactical.probe import _boxes, _candidate_chunks, _grid
+from hotline.tactical.probe import candidate_chunks
 from hotline.tactical.profiles import AlertingProfile, Thresholds
 from hotline.tactical.states import TrafficState
 from hotline.tactical.wellclear import FloatArray, Intervals, RelativeStates, violation_intervals
@@ -195,8 +195,7 @@ class Alerter:
             lookahead_s=p.lookahead_s,
         )
         kin = kinematics(states, t)
-        boxes = _boxes(kin, sep)
-        chunks = list(_candidate_chunks(boxes, _grid(boxes, sep)))
+        chunks = list(candidate_chunks(kin, sep))
         if not chunks:
             empty = np.zeros(0, dtype=np.intp)
             return empty, empty

@@ -232,14 +232,20 @@ def _pairs_in(first: int, last: int, later: IntArray, owner: IntArray, cell: lis
     return a[keep], b[keep]
 
 
+def candidate_chunks(kin: Kinematics, sep: Separation) -> Iterator[tuple[IntArray, IntArray]]:
+    """The pruning grid's candidate pairs (a, b) of aircraft, each once, in chunks: every
+    pair that can come within ``sep`` during the look-ahead is among them."""
+    boxes = _boxes(kin, sep)
+    return _candidate_chunks(boxes, _grid(boxes, sep))
+
+
 def probe(state: TrafficState, options: ProbeOptions = ProbeOptions()) -> Conflicts:
     """Every conflicting pair, found through the pruning grid."""
     kin = kinematics(state, options.t_ref)
     sep = options.separation
-    boxes = _boxes(kin, sep)
     parts: list[PairCpa] = []
     candidates = 0
-    for a, b in _candidate_chunks(boxes, _grid(boxes, sep)):
+    for a, b in candidate_chunks(kin, sep):
         if not options.same_party:
             other = state.party[a] != state.party[b]
             a, b = a[other], b[other]
