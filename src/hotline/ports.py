@@ -369,6 +369,9 @@ class StoreTx(Protocol):
 
 class Store(Protocol):
     engine: str
+    #: True when every write transaction holds one global write lock whatever its
+    #: ``LockScope`` (SQLite): callers need not work out a scope first.
+    serialises_all_writes: bool
 
     def write(self, lock: LockScope) -> AbstractContextManager[StoreTx]:
         """A write transaction holding ``lock``; commits on normal exit (durably: the commit

@@ -288,15 +288,21 @@ class HotlineService:
         same = self.config.separation.horizontal_buffer_m == 0.0
         index = self._index_rows(volumes, coverings if same else None)
         measured = (min(v.window.start for v in volumes) - now).total_seconds()
+        serialised = self.store.serialises_all_writes
         for _ in range(5):
             # The lock must also cover where the declaration was, so that a concurrent writer
-            # cannot record a conflict with the old volumes after we moved them.
-            with self.store.read() as tx:
-                prior = tx.get(kind, id)
-            scope = lock if prior is None else _union(lock, self._lock_of(prior.volumes))
+            # cannot record a conflict with the old volumes after we moved them. (Where one
+            # lock serialises all writes, it does: no need to read the prior version first.)
+            prior: Declaration | None = None
+            scope = lock
+            if not serialised:
+                with self.store.read() as tx:
+                    prior = tx.get(kind, id)
+                if prior is not None:
+                    scope = _union(lock, self._lock_of(prior.volumes))
             with self.store.write(scope) as tx:
                 existing = tx.get(kind, id)
-                if _version(existing) != _version(prior):
+                if not serialised and _version(existing) != _version(prior):
                     continue  # changed between our read and our lock: look again
                 self._check_write(actor, kind, id, existing, expected_version)
                 refiled = existing is None or existing.volumes != volumes

@@ -546,6 +546,7 @@ class SqlStore:
     """Base of the engines: holds the decode cache; engines supply connections and locks."""
 
     engine = "sql"
+    serialises_all_writes = False
 
     def __init__(self) -> None:
         self.cache = DecodeCache()

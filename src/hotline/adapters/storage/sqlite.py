@@ -49,6 +49,7 @@ class _Batch:
 
 class SqliteStore(SqlStore):
     engine = "sqlite"
+    serialises_all_writes = True  # BEGIN IMMEDIATE: one writer at a time
 
     def __init__(self, path: str | Path, *, group_commit: bool = True) -> None:
         super().__init__()
