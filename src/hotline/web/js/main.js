@@ -99,15 +99,17 @@ function start(api, who, templates) {
 
   const onEvent = (kind, e) => {
     const item = e.item;
-    const live = Date.now() - stream.openedAt > 1500;
-    if (live) clock.observe(Date.parse(e.created_at));
+    // The stream starts only after every alert was loaded, so an alert event for an alert
+    // not on screen is new (it beeps even a moment after connecting); known ones just update.
+    // The clock learns only from events that arrive well after connecting (not the backlog).
+    if (Date.now() - stream.openedAt > 1500) clock.observe(Date.parse(e.created_at));
     if (kind === "alert") {
-      alerts.upsert([item], { live });
+      alerts.upsert([item], { live: true });
       loadDeclarations();
     } else if (kind === "message") {
       messages.upsert([item]);
     } else if (item && item.type && item.item) { // escalation, unacknowledged, acknowledged
-      if (item.type === "alert") alerts.upsert([item.item], { live: live && kind === "escalation" });
+      if (item.type === "alert") alerts.upsert([item.item], { live: kind === "escalation" });
       else messages.upsert([item.item]);
     }
   };
