@@ -1,7 +1,8 @@
-"""What the benchmarks share: ``hotline serve`` in its own process, and the source state.
+"""What the benchmarks share: ``hotline serve`` in its own process, fresh databases per engine,
+percentiles, and the source state.
 
-Imported by ``benchmarks/strategic.py`` and ``benchmarks/relay.py`` (run as scripts, so this
-folder is on ``sys.path``).
+Imported by ``benchmarks/strategic.py``, ``benchmarks/relay.py`` and
+``benchmarks/relay_alerts.py`` (run as scripts, so this folder is on ``sys.path``).
 """
 
 from __future__ import annotations
@@ -11,25 +12,33 @@ import platform
 import subprocess
 import sys
 import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
+import numpy as np
+import psycopg
 
 import hotline
-from hotline.adapters.storage.pgserver import free_port
+from hotline.adapters.storage.pgserver import PrivatePostgres, free_port
 
 
 class HttpServer:
     """``hotline serve`` in its own process (as deployed: the benchmark's clients do not share
     its interpreter lock) on 127.0.0.1 at a free port, on the given database, its clock
-    started at ``clock_start`` (``HOTLINE_CLOCK_START``)."""
+    started at ``clock_start`` (``HOTLINE_CLOCK_START``: a simulated clock that runs at real
+    speed from that instant), or, with ``None``, on the system clock (so the times the server
+    stamps can be compared with the client's ``time.time()``)."""
 
-    def __init__(self, db_url: str, data_dir: Path, clock_start: datetime) -> None:
+    def __init__(self, db_url: str, data_dir: Path, clock_start: datetime | None) -> None:
         self.port = free_port()
-        self.env = {**os.environ, "HOTLINE_DB": db_url, "HOTLINE_DATA_DIR": str(data_dir),
-                    "HOTLINE_CLOCK_START": clock_start.isoformat()}
+        self.env = {**os.environ, "HOTLINE_DB": db_url, "HOTLINE_DATA_DIR": str(data_dir)}
+        self.env.pop("HOTLINE_CLOCK_START", None)
+        if clock_start is not None:
+            self.env["HOTLINE_CLOCK_START"] = clock_start.isoformat()
         self.proc: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> str:
@@ -57,6 +66,54 @@ class HttpServer:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(timeout=30)
+
+
+@contextmanager
+def engine_databases(engine: str, workdir: Path) -> Iterator[Any]:
+    """Yields ``fresh(name) -> db_url``: a new, empty database per call."""
+    if engine in ("sqlite", "sqlite-serial"):
+        # sqlite-serial: the same engine with group commit off (each write its own fsync),
+        # the baseline that shows what group commit buys
+        query = "?group_commit=off" if engine == "sqlite-serial" else ""
+        yield lambda name: f"sqlite:///{(workdir / f'{name}.db').resolve()}{query}"
+        return
+    server = PrivatePostgres().start()
+    try:
+        def fresh(name: str) -> str:
+            with psycopg.connect(server.dsn, autocommit=True) as conn:
+                conn.execute(f'CREATE DATABASE "{name}"')
+            return server.dsn.rsplit("/", 1)[0] + f"/{name}"
+        yield fresh
+    finally:
+        server.stop()
+
+
+def durability(db_url: str) -> dict[str, Any]:
+    """The engine's durability settings, asserted (after the server created the schema)."""
+    if db_url.startswith("sqlite"):
+        import sqlite3
+        path = db_url.removeprefix("sqlite:///").partition("?")[0]
+        with sqlite3.connect(path) as conn:
+            mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+        if str(mode).lower() != "wal":
+            raise SystemExit(f"SQLite is not in WAL mode: {mode}")
+        # synchronous is per connection: the server's own store sets and asserts it
+        return {"journal_mode": mode, "sqlite_version": sqlite3.sqlite_version}
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        got = {k: str(conn.execute(f"SHOW {k}").fetchone()[0])  # type: ignore[index]
+               for k in ("fsync", "synchronous_commit", "server_version")}
+    if got["fsync"] != "on" or got["synchronous_commit"] != "on":
+        raise SystemExit(f"PostgreSQL is not durable: {got}")
+    return got
+
+
+def pct(values: Sequence[float]) -> dict[str, float | None]:
+    if not values:
+        return {"p50": None, "p90": None, "p99": None, "max": None}
+    ms = np.asarray(values, dtype=np.float64) * 1000.0
+    p50, p90, p99 = np.percentile(ms, [50, 90, 99]).tolist()
+    return {"p50": round(p50, 2), "p90": round(p90, 2), "p99": round(p99, 2),
+            "max": round(float(ms.max()), 2)}
 
 
 def source_state() -> dict[str, Any]:

@@ -1,9 +1,15 @@
-"""Relay benchmark: end-to-end latency from message creation to arrival on a subscribed SSE
-client.
+"""Relay benchmark: end-to-end latency from an item's creation to its arrival on a subscribed
+SSE client, in two series (``--series``, default both):
 
-What it measures, per storage engine (SQLite with WAL + ``synchronous=FULL``; a private
-PostgreSQL with ``fsync`` and ``synchronous_commit`` on) and per target rate (default 100 and
-1,000 items/s, ``--seconds`` each):
+* ``alerts`` (issue 3's target): conflict alerts raised by notice writes
+  (``PUT /v1/notices/{id}``), 2K per write; latency from each alert's creation to its arrival
+  on the addressee's stream. Workload, clocks and checks: :mod:`relay_alerts`.
+* ``messages``: duty-officer messages (``POST /v1/messages``), one HTTP request per item;
+  described below.
+
+Both run per storage engine (SQLite with WAL + ``synchronous=FULL``; a private PostgreSQL
+with ``fsync`` and ``synchronous_commit`` on) and per target rate (default 100 and 1,000
+alerts or messages/s, ``--seconds`` each), each on a fresh database. The messages series:
 
 * ``hotline serve`` (the real app under uvicorn) runs in its own process on 127.0.0.1 at a
   free port on a *fresh* database (a new SQLite file, or a new database on the private
@@ -28,8 +34,9 @@ only, and each party's stream must carry the gap-free seqs 1..N with nothing lef
 missing, duplicated or misrouted event, or a gap, is a correctness failure (exit 1). Send
 errors (non-201, transport errors) are reported and also fail the run.
 
-Target: p99 e2e < 100 ms at 1,000 items/s (each engine): PASS/FAIL, reported, not enforced
-unless ``--strict`` (exit 2). Output: a table on stdout, the JSON document in ``--out``
+Targets: alerts: created->arrival p99 < 100 ms at 1,000 alerts/s; messages (the older series):
+e2e p99 < 100 ms at 1,000 messages/s (each engine): PASS/FAIL, reported, not enforced unless
+``--strict`` (exit 2). Output: a table on stdout, the JSON document in ``--out``
 (rewritten after every row), progress on stderr.
 """
 
@@ -38,25 +45,24 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
-import numpy as np
-import psycopg
 from rich.console import Console
 from rich.table import Table
 
-from harness import HttpServer, exit_code, result_header
+import relay_alerts
+from harness import HttpServer, durability, engine_databases, exit_code, pct, result_header
 from hotline.adapters.codec import volume_to_json
-from hotline.adapters.storage.pgserver import PostgresUnavailable, PrivatePostgres
+from hotline.adapters.storage.pgserver import PostgresUnavailable
 from hotline.adapters.tokens import load_or_create_issuer_key, mint
 from hotline.api.routes.events import POLL_S
 from hotline.domain.altitude import AltitudeBand
@@ -74,46 +80,6 @@ err = Console(stderr=True, highlight=False)
 
 def log(msg: str) -> None:
     err.print(f"[dim]{time.strftime('%H:%M:%S')}[/] {msg}")
-
-
-# ------------------------------------------------------------------------------ server
-@contextmanager
-def engine_databases(engine: str, workdir: Path) -> Iterator[Any]:
-    """Yields ``fresh(name) -> db_url``: a new, empty database per call."""
-    if engine in ("sqlite", "sqlite-serial"):
-        # sqlite-serial: the same engine with group commit off (each write its own fsync),
-        # the baseline that shows what group commit buys
-        query = "?group_commit=off" if engine == "sqlite-serial" else ""
-        yield lambda name: f"sqlite:///{(workdir / f'{name}.db').resolve()}{query}"
-        return
-    server = PrivatePostgres().start()
-    try:
-        def fresh(name: str) -> str:
-            with psycopg.connect(server.dsn, autocommit=True) as conn:
-                conn.execute(f'CREATE DATABASE "{name}"')
-            return server.dsn.rsplit("/", 1)[0] + f"/{name}"
-        yield fresh
-    finally:
-        server.stop()
-
-
-def durability(db_url: str) -> dict[str, Any]:
-    """The engine's durability settings, asserted (after the server created the schema)."""
-    if db_url.startswith("sqlite"):
-        import sqlite3
-        path = db_url.removeprefix("sqlite:///").partition("?")[0]
-        with sqlite3.connect(path) as conn:
-            mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
-        if str(mode).lower() != "wal":
-            raise SystemExit(f"SQLite is not in WAL mode: {mode}")
-        # synchronous is per connection: the server's own store sets and asserts it
-        return {"journal_mode": mode, "sqlite_version": sqlite3.sqlite_version}
-    with psycopg.connect(db_url, autocommit=True) as conn:
-        got = {k: str(conn.execute(f"SHOW {k}").fetchone()[0])  # type: ignore[index]
-               for k in ("fsync", "synchronous_commit", "server_version")}
-    if got["fsync"] != "on" or got["synchronous_commit"] != "on":
-        raise SystemExit(f"PostgreSQL is not durable: {got}")
-    return got
 
 
 # ------------------------------------------------------------------------------ workload
@@ -164,6 +130,7 @@ class Run:
     arrivals: list[Arrival] = field(default_factory=list)
     stream_errors: list[str] = field(default_factory=list)
     timed_wall_s: float = 0.0
+    load: dict[str, list[float]] = field(default_factory=dict)
 
 
 async def subscribe(base: str, party: str, token: str, run: Run,
@@ -276,8 +243,10 @@ async def measure(base: str, tokens: dict[str, str], rate: float, seconds: float
         await asyncio.sleep(0.5)
         first = len(run.sent)
         log(f"  timed: {rate:g}/s for {seconds:g} s (open loop, <= {connections} connections)")
+        run.load["before"] = list(os.getloadavg())
         tasks = await pace(http, tokens, run, first, rate, seconds, timed=True, slots=slots)
         await asyncio.gather(*tasks)
+        run.load["after"] = list(os.getloadavg())
         expected = sum(1 for s in run.sent if s.id is not None)
         deadline = time.perf_counter() + drain_s
         last = -1
@@ -297,15 +266,6 @@ async def measure(base: str, tokens: dict[str, str], rate: float, seconds: float
 
 
 # ------------------------------------------------------------------------------ analysis
-def pct(values: Sequence[float]) -> dict[str, float | None]:
-    if not values:
-        return {"p50": None, "p90": None, "p99": None, "max": None}
-    ms = np.asarray(values, dtype=np.float64) * 1000.0
-    p50, p90, p99 = np.percentile(ms, [50, 90, 99]).tolist()
-    return {"p50": round(p50, 2), "p90": round(p90, 2), "p99": round(p99, 2),
-            "max": round(float(ms.max()), 2)}
-
-
 def analyse(run: Run) -> tuple[dict[str, Any], list[str]]:
     problems: list[str] = list(run.stream_errors)
     by_id = {s.id: s for s in run.sent if s.id is not None}
@@ -352,7 +312,7 @@ def analyse(run: Run) -> tuple[dict[str, Any], list[str]]:
         "delivered": len(ok), "missing": len(missing), "duplicates": dups,
         "other_events": other_kinds,
         "e2e_ms": pct(e2e), "post_ms": pct(rtt), "sse_after_201_ms": pct(overhead),
-        "e2e_from_schedule_ms": pct(e2e_sched),
+        "e2e_from_schedule_ms": pct(e2e_sched), "load_average": run.load,
     }
     if timed and run.timed_wall_s:
         end = max(s.t_201 for s in timed)
@@ -366,34 +326,47 @@ def analyse(run: Run) -> tuple[dict[str, Any], list[str]]:
 def targets(results: Sequence[dict[str, Any]], engines: Sequence[str]) -> list[dict[str, Any]]:
     marks: list[dict[str, Any]] = []
     for e in engines:
-        r = next((x for x in results if x["engine"] == e and x["rate"] == TARGET_RATE), None)
+        r = next((x for x in results if x["series"] == "messages" and x["engine"] == e
+                  and x["rate"] == TARGET_RATE), None)
         p99 = r["e2e_ms"]["p99"] if r else None
-        marks.append({"target": f"{e}: e2e p99 < {TARGET_P99_MS:g} ms at {TARGET_RATE:,} "
-                      "messages/s, 10 parties", "value": p99, "unit": "ms",
+        marks.append({"target": f"{e}: message e2e p99 < {TARGET_P99_MS:g} ms at "
+                      f"{TARGET_RATE:,} messages/s, 10 parties", "value": p99, "unit": "ms",
                       "pass": None if p99 is None else p99 < TARGET_P99_MS})
-    for m in marks:
-        m["verdict"] = {True: "PASS", False: "FAIL", None: "NOT RUN"}[m["pass"]]
     return marks
 
 
-def print_table(results: Sequence[dict[str, Any]], marks: Sequence[dict[str, Any]]) -> None:
-    out = Console(highlight=False, width=200)
-    table = Table(title="Relay: message POST -> arrival on the recipient's SSE stream (ms)")
-    cols = ["engine", "rate", "achieved/s", "done/s", "sent", "errors", "delivered", "missing",
-            "dups", "e2e p50", "e2e p90", "e2e p99", "e2e max", "POST p50", "POST p99",
-            "POST max", "SSE ovh p50", "SSE ovh p99", "sched p99"]  # ovh: e2e - POST, per message
-    for c in cols:
-        table.add_column(c, justify="left" if c == "engine" else "right")
-    for r in results:
-        e, p = r["e2e_ms"], r["post_ms"]
-        vals = [r["engine"], r["rate"], r["achieved_rate"], r["completed_rate"], r["sent"],
-                r["errors"], r["delivered"], r["missing"], r["duplicates"], e["p50"], e["p90"],
-                e["p99"], e["max"], p["p50"], p["p99"], p["max"],
-                r["sse_after_201_ms"]["p50"], r["sse_after_201_ms"]["p99"],
-                r["e2e_from_schedule_ms"]["p99"]]
-        table.add_row(*["" if v is None else f"{v:,}" if isinstance(v, int) else str(v)
-                        for v in vals])
-    out.print(table)
+def print_tables(results: Sequence[dict[str, Any]], marks: Sequence[dict[str, Any]]) -> None:
+    out = Console(highlight=False, width=220)
+
+    def show(title: str, cols: list[str], rows: list[list[Any]]) -> None:
+        table = Table(title=title)
+        for c in cols:
+            table.add_column(c, justify="left" if c == "engine" else "right")
+        for vals in rows:
+            table.add_row(*["" if v is None else f"{v:,}" if isinstance(v, int) else str(v)
+                            for v in vals])
+        out.print(table)
+
+    alerts = [r for r in results if r["series"] == "alerts"]
+    if alerts:
+        cols, rows = relay_alerts.table_rows(alerts)
+        show("Relay, alerts: notice PUT -> conflict alerts -> arrival on each addressee's SSE "
+             "stream (ms)", cols, rows)
+    messages = [r for r in results if r["series"] == "messages"]
+    if messages:
+        # ovh: e2e - POST, per message
+        cols = ["engine", "rate", "achieved/s", "done/s", "sent", "errors", "delivered",
+                "missing", "dups", "e2e p50", "e2e p90", "e2e p99", "e2e max", "POST p50",
+                "POST p99", "POST max", "SSE ovh p50", "SSE ovh p99", "sched p99"]
+        rows = []
+        for r in messages:
+            e, p = r["e2e_ms"], r["post_ms"]
+            rows.append([r["engine"], r["rate"], r["achieved_rate"], r["completed_rate"],
+                         r["sent"], r["errors"], r["delivered"], r["missing"], r["duplicates"],
+                         e["p50"], e["p90"], e["p99"], e["max"], p["p50"], p["p99"], p["max"],
+                         r["sse_after_201_ms"]["p50"], r["sse_after_201_ms"]["p99"],
+                         r["e2e_from_schedule_ms"]["p99"]])
+        show("Relay, messages: POST -> arrival on the recipient's SSE stream (ms)", cols, rows)
     verdict = {True: "[green]PASS[/]", False: "[red]FAIL[/]", None: "[yellow]NOT RUN[/]"}
     for t in marks:
         out.print(f"{verdict[t['pass']]}  {t['target']}: {t['value']} {t['unit']}")
@@ -401,9 +374,11 @@ def print_table(results: Sequence[dict[str, Any]], marks: Sequence[dict[str, Any
 
 @dataclass
 class Options:
+    series: list[str]
     engines: list[str]
     rates: list[int]
     seconds: float
+    conflicts: int
     connections: int
     drain_s: float
     seed: int
@@ -415,20 +390,32 @@ class Options:
 def parse(argv: Sequence[str]) -> Options:
     p = argparse.ArgumentParser(description="Relay (SSE) end-to-end latency benchmark.")
     p.add_argument("--quick", action="store_true", help="sqlite, 100/s, 3 s")
+    p.add_argument("--series", default="alerts,messages",
+                   help="alerts and/or messages (default both)")
     p.add_argument("--engines", help="sqlite,sqlite-serial,postgresql (default sqlite and "
                    "postgresql; --quick: sqlite)")
-    p.add_argument("--rates", help="target messages/s (default 100,1000; --quick: 100)")
+    p.add_argument("--rates", help="target alerts or messages/s (default 100,1000; "
+                   "--quick: 100)")
     p.add_argument("--seconds", type=float, help="timed window per run (default 10; quick 3)")
+    p.add_argument("--conflicts", type=int, default=5,
+                   help="alerts series: other parties' notices each write overlaps (1..9; "
+                   "2 alerts each; default 5)")
     p.add_argument("--connections", type=int, default=64,
-                   help="most POSTs in flight at once (default 64)")
+                   help="most requests in flight at once (default 64)")
     p.add_argument("--drain-s", type=float, default=30.0,
                    help="wait this long after the last answer for events still to come")
     p.add_argument("--seed", type=int, default=20261124,
-                   help="recorded only: the workload is deterministic (round-robin)")
+                   help="recorded only: the workloads are deterministic (round-robin)")
     p.add_argument("--out", type=Path, default=Path("bench-results/relay.json"))
     p.add_argument("--workdir", type=Path, help="databases and keys (default: a temp dir)")
     p.add_argument("--strict", action="store_true", help="exit 2 when a target is missed")
     a = p.parse_args(argv)
+    series = a.series.split(",")
+    for s in series:
+        if s not in ("alerts", "messages"):
+            p.error(f"unknown series {s!r}: use alerts and/or messages")
+    if not 1 <= a.conflicts < len(PARTIES):
+        p.error(f"--conflicts {a.conflicts}: use 1..{len(PARTIES) - 1}")
     engines = a.engines.split(",") if a.engines else (
         ["sqlite"] if a.quick else ["sqlite", "postgresql"])
     for e in engines:
@@ -438,8 +425,38 @@ def parse(argv: Sequence[str]) -> Options:
     rates = [int(r) for r in a.rates.split(",")] if a.rates else (
         [100] if a.quick else [100, 1000])
     seconds = a.seconds if a.seconds is not None else (3.0 if a.quick else 10.0)
-    return Options(engines, rates, seconds, a.connections, a.drain_s, a.seed, a.out,
-                   a.workdir or Path(tempfile.mkdtemp(prefix="hotline-relay-")), a.strict)
+    return Options(series, engines, rates, seconds, a.conflicts, a.connections, a.drain_s,
+                   a.seed, a.out, a.workdir or Path(tempfile.mkdtemp(prefix="hotline-relay-")),
+                   a.strict)
+
+
+def run_one(series: str, engine: str, rate: int, fresh: Any, opts: Options,
+            doc: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """One row: ``hotline serve`` on a fresh database, the series at ``rate``, analysed."""
+    data_dir = opts.workdir / engine / f"data-{series}-{rate}"
+    settings = Settings(data_dir=data_dir)
+    key = load_or_create_issuer_key(data_dir)
+    tokens = {p: mint(key, party=p, officer=f"{p}-duty", scopes=["duty"],
+                      issuer=settings.jwt_issuer, audience=settings.jwt_audience,
+                      ttl_s=7 * 24 * 3600) for p in PARTIES}
+    db_url = fresh(f"relay_{series}_{rate}")
+    log(f"{engine} {series} {rate}/s: hotline serve on a fresh database")
+    # alerts: the system clock, so that alerts' created_at compares with the client's clock
+    with HttpServer(db_url, data_dir, None if series == "alerts" else START) as base:
+        doc["engine_settings"][engine] = durability(db_url)
+        if series == "alerts":
+            log(f"  timed: {rate:g} alerts/s = {rate / (2 * opts.conflicts):g} writes/s "
+                f"({opts.conflicts} conflicts each) for {opts.seconds:g} s")
+            arun = asyncio.run(relay_alerts.measure(
+                base, tokens, rate, opts.seconds, opts.conflicts, opts.connections,
+                opts.drain_s))
+            row, problems = relay_alerts.analyse(arun, opts.conflicts)
+        else:
+            mrun = asyncio.run(measure(base, tokens, rate, opts.seconds, opts.connections,
+                                       opts.drain_s))
+            row, problems = analyse(mrun)
+    return {"series": series, "engine": engine, "rate": rate, "seconds": opts.seconds,
+            **row}, problems
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -450,8 +467,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     doc: dict[str, Any] = {
         **result_header("relay", args), "seed": opts.seed, "parties": len(PARTIES),
         "options": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(opts).items()},
-        "server": {"sse_poll_s": POLL_S, "clock": START.isoformat()},
-        "warmup": {"seconds": WARMUP_S, "rate": WARMUP_RATE},
+        "server": {"sse_poll_s": POLL_S, "clock": {"messages": START.isoformat(),
+                                                   "alerts": "system"}},
+        "warmup": {"messages": {"seconds": WARMUP_S, "rate": WARMUP_RATE},
+                   "alerts": {"seconds": relay_alerts.WARMUP_S,
+                              "writes_s": relay_alerts.WARMUP_WRITES_S}},
+        "load_average_at_start": list(os.getloadavg()),
         "engine_settings": {}, "results": results,
     }
 
@@ -464,34 +485,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             with engine_databases(engine, opts.workdir / engine) as fresh:
                 (opts.workdir / engine).mkdir(parents=True, exist_ok=True)
-                for rate in opts.rates:
-                    data_dir = opts.workdir / engine / f"data-{rate}"
-                    settings = Settings(data_dir=data_dir)
-                    key = load_or_create_issuer_key(data_dir)
-                    tokens = {p: mint(key, party=p, officer=f"{p}-duty", scopes=["duty"],
-                                      issuer=settings.jwt_issuer,
-                                      audience=settings.jwt_audience, ttl_s=7 * 24 * 3600)
-                              for p in PARTIES}
-                    db_url = fresh(f"relay{rate}")
-                    log(f"{engine} {rate}/s: hotline serve on a fresh database")
-                    with HttpServer(db_url, data_dir, START) as base:
-                        doc["engine_settings"][engine] = durability(db_url)
-                        run = asyncio.run(measure(base, tokens, rate, opts.seconds,
-                                                  opts.connections, opts.drain_s))
-                    row, problems = analyse(run)
-                    row = {"engine": engine, "rate": rate, "seconds": opts.seconds, **row}
-                    results.append(row)
-                    failures += [f"{engine} {rate}/s: {x}" for x in problems]
-                    log(json.dumps(row))
-                    save()
+                for series in opts.series:
+                    for rate in opts.rates:
+                        row, problems = run_one(series, engine, rate, fresh, opts, doc)
+                        results.append(row)
+                        failures += [f"{engine} {series} {rate}/s: {x}" for x in problems]
+                        log(json.dumps(row))
+                        save()
         except PostgresUnavailable as exc:
             log(f"[yellow]{engine} skipped: {exc}[/]")
             doc["engine_settings"][engine] = {"skipped": str(exc)}
-    marks = targets(results, opts.engines)
+    marks = relay_alerts.targets(results, opts.engines) if "alerts" in opts.series else []
+    if "messages" in opts.series:
+        marks += targets(results, opts.engines)
+    for m in marks:
+        m["verdict"] = {True: "PASS", False: "FAIL", None: "NOT RUN"}[m["pass"]]
     doc.update(targets=marks, failures=failures,
                finished_at=datetime.now(UTC).isoformat(timespec="seconds"))
     save()
-    print_table(results, marks)
+    print_tables(results, marks)
     return exit_code(failures, marks, opts.strict)
 
 
