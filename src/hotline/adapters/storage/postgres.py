@@ -9,6 +9,11 @@ conflict query (a new snapshot after the lock) sees the first one's committed ro
 Appending an audit record takes one more exclusive key, :data:`AUDIT_KEY`, always last (so no
 deadlock) and only just before the append, so the lock serialising the log's seqs is held only
 from the append to the commit.
+
+Reads (``read()``, a READ ONLY transaction) take their connections from a pool of their own
+(:data:`READ_POOL_SIZE`): a writer holds its pooled connection while it waits for advisory
+locks, so under a queue of writers a shared pool had no connection left for reads, and event
+streams (``GET /v1/events``) waited behind the very writes whose events they were to deliver.
 """
 
 from __future__ import annotations
@@ -26,12 +31,15 @@ MIGRATION_KEY = GLOBAL_KEY + 1
 #: Serialises audit appends (seq = max + 1) and tree-head signing. No S2 cell has this id.
 AUDIT_KEY = GLOBAL_KEY + 2
 _AUDIT_LOCK = f"SELECT pg_advisory_xact_lock({AUDIT_KEY})"
+#: Connections kept for read-only transactions, apart from the writers' pool.
+READ_POOL_SIZE = 8
 
 
 class PostgresStore(SqlStore):
     engine = "postgresql"
 
-    def __init__(self, dsn: str, min_size: int = 1, max_size: int = 16) -> None:
+    def __init__(self, dsn: str, min_size: int = 1, max_size: int = 16,
+                 read_size: int = READ_POOL_SIZE) -> None:
         super().__init__()
         from psycopg_pool import ConnectionPool
 
@@ -39,6 +47,9 @@ class PostgresStore(SqlStore):
         self.pool: Any = ConnectionPool(
             dsn, min_size=min_size, max_size=max_size, open=True, kwargs={"autocommit": False}
         )
+        self.read_pool: Any = ConnectionPool(
+            dsn, min_size=1, max_size=read_size, open=True, kwargs={"autocommit": False},
+            name="hotline-read")
         self._migrate()
 
     def _migrate(self) -> None:
@@ -54,7 +65,8 @@ class PostgresStore(SqlStore):
 
     @contextmanager
     def _transaction(self, lock: LockScope | None) -> Iterator[StoreTx]:
-        with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+        pool = self.read_pool if lock is None else self.pool
+        with pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
             if lock is not None:
                 if lock.everything:
                     cur.execute("SELECT pg_advisory_xact_lock(%s)", (GLOBAL_KEY,))
@@ -84,4 +96,5 @@ class PostgresStore(SqlStore):
         return {"synchronous_commit": str(row[0]), "fsync": str(fsync[0])}
 
     def close(self) -> None:
+        self.read_pool.close()
         self.pool.close()

@@ -17,7 +17,9 @@ connections and server restarts.
   the stream at once (the store's bell); otherwise the store is polled every :data:`POLL_S`; a
   comment line (``: keep-alive``) goes out after :data:`KEEPALIVE_S` without events; the
   stream ends when the client disconnects. Writing an event to the socket does not count as
-  delivery.
+  delivery. Each wake reads every new event (up to :data:`_PAGE`) in one query and writes
+  them to the socket in one chunk; the reads run on threads of their own
+  (:data:`READ_THREADS`), so they never queue behind request handlers blocked on a write.
 - ``POST /v1/events/ack`` ``{"through": SEQ}`` (duty only): confirms receipt of every event up
   to SEQ; answers ``{"through", "receipts"}`` with one signed ``hotline.receipt.v1`` receipt
   (event ``delivered``) per event this call confirmed. A repeat confirms nothing new and
@@ -27,8 +29,10 @@ connections and server restarts.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
+import weakref
 from collections.abc import AsyncIterator
 
 import anyio
@@ -49,7 +53,11 @@ router = APIRouter(prefix="/v1/events")
 POLL_S = 0.1
 #: How long a stream may stay silent before it sends a keep-alive comment (seconds).
 KEEPALIVE_S = 15.0
-_PAGE = 100
+#: The most events one read takes (and one chunk carries).
+_PAGE = 1000
+#: Worker threads event streams may use for their reads at once (a limiter apart from the
+#: one sync endpoints share: under a queue of writes, those threads are all blocked).
+READ_THREADS = 8
 
 
 class AckIn(Strict):
@@ -105,17 +113,31 @@ def _start(last_event_id: str | None, after: int | None) -> int:
     return int(text)
 
 
+_readers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = (
+    weakref.WeakKeyDictionary())
+
+
+def _limiter() -> anyio.CapacityLimiter:
+    """The running event loop's limiter for event-stream reads (made on first use)."""
+    loop = asyncio.get_running_loop()
+    limiter = _readers.get(loop)
+    if limiter is None:
+        limiter = _readers[loop] = anyio.CapacityLimiter(READ_THREADS)
+    return limiter
+
+
 async def _stream(request: Request, events: EventDesk, actor: Actor,
                   after: int) -> AsyncIterator[bytes]:
     yield b"retry: 1000\n\n"
     cursor = after
     quiet_since = time.monotonic()
+    readers = _limiter()
     while not await request.is_disconnected():
-        page = await anyio.to_thread.run_sync(events.list, actor, cursor, _PAGE)
-        for e in page:
-            yield _frame(e)
-            cursor = e.seq
+        page = await anyio.to_thread.run_sync(events.list, actor, cursor, _PAGE,
+                                              limiter=readers)
         if page:
+            yield b"".join(_frame(e) for e in page)
+            cursor = page[-1].seq
             quiet_since = time.monotonic()
         elif time.monotonic() - quiet_since >= KEEPALIVE_S:
             yield b": keep-alive\n\n"
