@@ -22,7 +22,7 @@ from typing import Any, Protocol
 from hotline.domain.notice import Conflict, Declaration, Kind, Ref
 from hotline.domain.tracks import TrackReport
 from hotline.relay.alerts import Alert, AlertKind, Delivery, Severity
-from hotline.relay.events import Event
+from hotline.relay.events import Event, EventData
 from hotline.relay.messages import Message
 from hotline.relay.webhooks import Webhook
 from hotline.strategic.cells import CellQuery
@@ -266,6 +266,12 @@ class StoreTx(Protocol):
                    through: int | None = None, undelivered: bool = False) -> list[Event]:
         """``party``'s events with ``after < seq (<= through)``, in seq order; only those
         not yet confirmed delivered if ``undelivered``."""
+        ...
+
+    def event_data_for(self, party: str, *, after: int = 0,
+                       limit: int = 100) -> list[EventData]:
+        """``party``'s events with seq > ``after``, in seq order, each as the compact JSON of
+        its :func:`~hotline.relay.events.event_json` (what the event stream sends)."""
         ...
 
     def deliver_event(self, party: str, seq: int, at: datetime, officer: str,

@@ -11,10 +11,15 @@ over the item (type = the event's kind, id, and the same content hash an acknowl
 receipt names), to be signed by the caller. ``escalation``/``unacknowledged``/``closed`` events wrap
 the item (``{"type": "alert"|"message", "step", "item": <its JSON>}``); their receipts name the
 wrapped item (type ``alert``/``message``).
+
+:class:`EventData` is an event already serialised for the wire: ``data`` is
+``json.dumps(event_json(e), separators=(",", ":"))``, byte for byte, built by
+:func:`compact_event_json` from the body's stored compact JSON text without parsing it.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -43,6 +48,26 @@ class Event:
     delivered_at: datetime | None = None
     delivered_by: str | None = None
     receipt: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EventData:
+    """One event of ``party`` as its compact JSON text (what an SSE ``data:`` line carries)."""
+
+    party: str
+    seq: int
+    kind: str
+    data: str
+
+
+def compact_event_json(seq: int, kind: str, item_id: str, created_at: datetime,
+                       body_json: str) -> str:
+    """The compact JSON of an event not yet confirmed delivered (``delivery`` null), whose
+    body's compact JSON (``json.dumps(body, separators=(",", ":"))``) is ``body_json``: equal,
+    byte for byte, to ``json.dumps(event_json(e), separators=(",", ":"))``."""
+    return (f'{{"seq":{int(seq)},"kind":{json.dumps(kind)},"item_id":{json.dumps(item_id)},'
+            f'"created_at":"{format_rfc3339(created_at)}","item":{body_json},'
+            '"delivery":null}')
 
 
 def item_hash(kind: str, body: Mapping[str, Any]) -> str:

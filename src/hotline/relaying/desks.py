@@ -19,7 +19,7 @@ from hotline.relay.alerts import (
 )
 from hotline.relay.alerts import content_hash as alert_hash
 from hotline.relay.escalation import MESSAGE
-from hotline.relay.events import Event
+from hotline.relay.events import Event, EventData
 from hotline.relay.messages import (
     Message,
     MessageDraft,
@@ -244,6 +244,13 @@ class EventDesk(Desk):
                                "the last event you have", where="after")
         with self.store.read() as tx:
             return tx.events_for(actor.party, after=after, limit=limit)
+
+    def data(self, actor: Actor, after: int = 0,
+             limit: int = 100) -> Sequence[EventData]:
+        """The same events as :meth:`list`, each as its JSON text (for the event stream)."""
+        check_limit(limit)
+        with self.store.read() as tx:
+            return tx.event_data_for(actor.party, after=max(after, 0), limit=limit)
 
     def ack(self, actor: Actor, through: int) -> Confirmed:
         """Confirm delivery of the caller's party's events up to ``through``."""

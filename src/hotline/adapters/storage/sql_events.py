@@ -5,6 +5,8 @@ takes the audit lock (held to the commit; on SQLite writers are serialised anywa
 ``seq`` to the party's previous max + 1, so each party's seqs are 1..n without gaps or
 duplicates, in commit order; the primary key refuses a duplicate should that ever fail.
 Bodies are JSON text; times fixed-width RFC 3339 text (microseconds).
+:meth:`EventRows.event_data_for` reads events as their wire JSON (:class:`EventData`),
+splicing the stored body text in rather than parsing and re-serialising it.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 
 from hotline.adapters.storage.sql_relay import stamp, unstamp
 from hotline.domain.time import parse_rfc3339
-from hotline.relay.events import Event
+from hotline.relay.events import Event, EventData, compact_event_json, event_json
 
 Row = tuple[Any, ...]
 _COLUMNS = "party, seq, kind, item_id, body, created_at, delivered_at, delivered_by, receipt"
@@ -98,3 +100,20 @@ class EventRows:
             "WHERE party = ? AND seq = ? AND delivered_at IS NULL",
             (stamp(at), officer, json.dumps(receipt, separators=(",", ":")), party, seq),
         )
+
+    def event_data_for(self, party: str, *, after: int = 0,
+                       limit: int = 100) -> list[EventData]:
+        """``party``'s events with seq > ``after``, in seq order, as their compact JSON."""
+        rows = self._all(
+            f"SELECT {_COLUMNS} FROM events WHERE party = ? AND seq > ? ORDER BY seq LIMIT ?",
+            (party, after, limit),
+        )
+        out: list[EventData] = []
+        for r in rows:
+            _, seq, kind, item_id, body, created, delivered_at = r[:7]
+            if delivered_at is None:
+                data = compact_event_json(int(seq), kind, item_id, parse_rfc3339(created), body)
+            else:  # confirmed: the delivery member needs the parsed receipt
+                data = json.dumps(event_json(_event(r)), separators=(",", ":"))
+            out.append(EventData(party, int(seq), kind, data))
+        return out

@@ -17,8 +17,9 @@ connections and server restarts.
   the stream at once (the store's bell); otherwise the store is polled every :data:`POLL_S`; a
   comment line (``: keep-alive``) goes out after :data:`KEEPALIVE_S` without events; the
   stream ends when the client disconnects. Writing an event to the socket does not count as
-  delivery. Each wake reads every new event (up to :data:`_PAGE`) in one query and writes
-  them to the socket in one chunk; the reads run on threads of their own
+  delivery. Each wake reads every new event (up to :data:`_PAGE`) in one query, as JSON text
+  spliced from the stored bodies (no parsing and re-serialising), and writes them to the
+  socket in one chunk; the reads run on threads of their own
   (:data:`READ_THREADS`), so they never queue behind request handlers blocked on a write.
 - ``POST /v1/events/ack`` ``{"through": SEQ}`` (duty only): confirms receipt of every event up
   to SEQ; answers ``{"through", "receipts"}`` with one signed ``hotline.receipt.v1`` receipt
@@ -30,7 +31,6 @@ connections and server restarts.
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 import weakref
 from collections.abc import AsyncIterator
@@ -43,7 +43,7 @@ from pydantic import Field, StrictInt
 from hotline.api.auth import DECLARE, READ, requires
 from hotline.api.schemas import Strict
 from hotline.domain.errors import InvalidInput
-from hotline.relay.events import Event, event_json
+from hotline.relay.events import EventData, event_json
 from hotline.relaying import EventDesk
 from hotline.service import Actor
 
@@ -96,9 +96,8 @@ def ack_events(
     return JSONResponse({"through": done.through, "receipts": done.receipts})
 
 
-def _frame(e: Event) -> bytes:
-    data = json.dumps(event_json(e), separators=(",", ":"))
-    return f"id: {e.seq}\nevent: {e.kind}\ndata: {data}\n\n".encode()
+def _frame(e: EventData) -> bytes:
+    return f"id: {e.seq}\nevent: {e.kind}\ndata: {e.data}\n\n".encode()
 
 
 def _start(last_event_id: str | None, after: int | None) -> int:
@@ -133,7 +132,7 @@ async def _stream(request: Request, events: EventDesk, actor: Actor,
     quiet_since = time.monotonic()
     readers = _limiter()
     while not await request.is_disconnected():
-        page = await anyio.to_thread.run_sync(events.list, actor, cursor, _PAGE,
+        page = await anyio.to_thread.run_sync(events.data, actor, cursor, _PAGE,
                                               limiter=readers)
         if page:
             yield b"".join(_frame(e) for e in page)
