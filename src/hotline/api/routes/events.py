@@ -20,7 +20,8 @@ connections and server restarts.
   delivery. Each wake reads every new event (up to :data:`_PAGE`) in one query, as JSON text
   spliced from the stored bodies (no parsing and re-serialising), and writes them to the
   socket in one chunk; the reads run on threads of their own
-  (:data:`READ_THREADS`), so they never queue behind request handlers blocked on a write.
+  (:data:`READ_THREADS`), so they never queue behind request handlers blocked on a write; the
+  handlers are ``async`` (no worker thread needed to start a stream or answer a poll).
 - ``POST /v1/events/ack`` ``{"through": SEQ}`` (duty only): confirms receipt of every event up
   to SEQ; answers ``{"through", "receipts"}`` with one signed ``hotline.receipt.v1`` receipt
   (event ``delivered``) per event this call confirmed. A repeat confirms nothing new and
@@ -70,7 +71,7 @@ async def desk(request: Request) -> EventDesk:
 
 
 @router.get("", name="list_events")
-def list_events(
+async def list_events(
     request: Request,
     actor: Actor = Depends(requires(READ)),
     events: EventDesk = Depends(desk),
@@ -82,7 +83,8 @@ def list_events(
     DESIGN.md's ``GET /v1/events`` contract, so an ``EventSource`` can use this URL."""
     if "text/event-stream" in request.headers.get("accept", ""):
         return _streaming(request, events, actor, _start(last_event_id, after))
-    items = [event_json(e) for e in events.list(actor, after, limit)]
+    page = await anyio.to_thread.run_sync(events.list, actor, after, limit, limiter=_limiter())
+    items = [event_json(e) for e in page]
     cursor = items[-1]["seq"] if items else after
     return JSONResponse({"items": items, "cursor": cursor,
                          "next": cursor if len(items) == limit else None})
@@ -152,7 +154,7 @@ async def _stream(request: Request, events: EventDesk, actor: Actor,
 
 
 @router.get("/stream", name="stream_events", response_class=StreamingResponse)
-def stream_events(
+async def stream_events(
     request: Request,
     actor: Actor = Depends(requires(READ)),
     events: EventDesk = Depends(desk),
