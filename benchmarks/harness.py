@@ -68,6 +68,59 @@ class HttpServer:
                 self.proc.wait(timeout=30)
 
 
+#: Processes (with their descendants) that are this benchmark's besides its own process tree:
+#: e.g. the private PostgreSQL server's postmaster (``pg_ctl`` detaches it).
+OUR_ROOTS: set[int] = set()
+
+
+class CpuMeter:
+    """CPU time over an interval (Linux ``/proc``): the machine's busy time, this benchmark's
+    (its process tree, :data:`OUR_ROOTS`' trees) and everyone else's (the difference), so a
+    result says how much of the 2 cores someone else used while it was measured."""
+
+    def __init__(self) -> None:
+        self.tick = float(os.sysconf("SC_CLK_TCK"))
+        self.t0, self.busy0, self.ours0 = time.monotonic(), self._busy(), self._ours()
+
+    @staticmethod
+    def _busy() -> int:
+        cpu = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+        user, nice, system, _idle, _iowait, irq, softirq, steal = (int(x) for x in cpu[:8])
+        return user + nice + system + irq + softirq + steal
+
+    @staticmethod
+    def _ours() -> int:
+        parent: dict[int, int] = {}
+        ticks: dict[int, int] = {}
+        for d in Path("/proc").iterdir():
+            if not d.name.isdigit():
+                continue
+            try:
+                fields = (d / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:  # gone meanwhile
+                continue
+            pid = int(d.name)
+            parent[pid] = int(fields[1])
+            ticks[pid] = int(fields[11]) + int(fields[12])  # utime + stime
+        roots = {os.getpid(), *OUR_ROOTS}
+        total = 0
+        for pid, n in ticks.items():
+            p, seen = pid, 0
+            while p > 1 and p not in roots and seen < 64:
+                p, seen = parent.get(p, 0), seen + 1
+            if p in roots:
+                total += n
+        return total
+
+    def stop(self) -> dict[str, float]:
+        wall = time.monotonic() - self.t0
+        busy = (self._busy() - self.busy0) / self.tick
+        ours = (self._ours() - self.ours0) / self.tick
+        return {"wall_s": round(wall, 2), "machine_busy_cores": round(busy / wall, 2),
+                "ours_cores": round(ours / wall, 2),
+                "others_cores": round(max(0.0, busy - ours) / wall, 2)}
+
+
 @contextmanager
 def engine_databases(engine: str, workdir: Path) -> Iterator[Any]:
     """Yields ``fresh(name) -> db_url``: a new, empty database per call."""
@@ -78,6 +131,9 @@ def engine_databases(engine: str, workdir: Path) -> Iterator[Any]:
         yield lambda name: f"sqlite:///{(workdir / f'{name}.db').resolve()}{query}"
         return
     server = PrivatePostgres().start()
+    assert server.root is not None
+    postmaster = int((server.root / "data" / "postmaster.pid").read_text().split()[0])
+    OUR_ROOTS.add(postmaster)
     try:
         def fresh(name: str) -> str:
             with psycopg.connect(server.dsn, autocommit=True) as conn:
@@ -85,6 +141,7 @@ def engine_databases(engine: str, workdir: Path) -> Iterator[Any]:
             return server.dsn.rsplit("/", 1)[0] + f"/{name}"
         yield fresh
     finally:
+        OUR_ROOTS.discard(postmaster)
         server.stop()
 
 

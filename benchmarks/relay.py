@@ -60,7 +60,15 @@ from rich.console import Console
 from rich.table import Table
 
 import relay_alerts
-from harness import HttpServer, durability, engine_databases, exit_code, pct, result_header
+from harness import (
+    CpuMeter,
+    HttpServer,
+    durability,
+    engine_databases,
+    exit_code,
+    pct,
+    result_header,
+)
 from hotline.adapters.codec import volume_to_json
 from hotline.adapters.storage.pgserver import PostgresUnavailable
 from hotline.adapters.tokens import load_or_create_issuer_key, mint
@@ -131,6 +139,7 @@ class Run:
     stream_errors: list[str] = field(default_factory=list)
     timed_wall_s: float = 0.0
     load: dict[str, list[float]] = field(default_factory=dict)
+    cpu: dict[str, float] = field(default_factory=dict)  # during the timed window
 
 
 async def subscribe(base: str, party: str, token: str, run: Run,
@@ -244,8 +253,10 @@ async def measure(base: str, tokens: dict[str, str], rate: float, seconds: float
         first = len(run.sent)
         log(f"  timed: {rate:g}/s for {seconds:g} s (open loop, <= {connections} connections)")
         run.load["before"] = list(os.getloadavg())
+        cpu = CpuMeter()
         tasks = await pace(http, tokens, run, first, rate, seconds, timed=True, slots=slots)
         await asyncio.gather(*tasks)
+        run.cpu = cpu.stop()
         run.load["after"] = list(os.getloadavg())
         expected = sum(1 for s in run.sent if s.id is not None)
         deadline = time.perf_counter() + drain_s
@@ -312,7 +323,7 @@ def analyse(run: Run) -> tuple[dict[str, Any], list[str]]:
         "delivered": len(ok), "missing": len(missing), "duplicates": dups,
         "other_events": other_kinds,
         "e2e_ms": pct(e2e), "post_ms": pct(rtt), "sse_after_201_ms": pct(overhead),
-        "e2e_from_schedule_ms": pct(e2e_sched), "load_average": run.load,
+        "e2e_from_schedule_ms": pct(e2e_sched), "load_average": run.load, "cpu": run.cpu,
     }
     if timed and run.timed_wall_s:
         end = max(s.t_201 for s in timed)
@@ -357,7 +368,8 @@ def print_tables(results: Sequence[dict[str, Any]], marks: Sequence[dict[str, An
         # ovh: e2e - POST, per message
         cols = ["engine", "rate", "achieved/s", "done/s", "sent", "errors", "delivered",
                 "missing", "dups", "e2e p50", "e2e p90", "e2e p99", "e2e max", "POST p50",
-                "POST p99", "POST max", "SSE ovh p50", "SSE ovh p99", "sched p99"]
+                "POST p99", "POST max", "SSE ovh p50", "SSE ovh p99", "sched p99",
+                "others' cores"]
         rows = []
         for r in messages:
             e, p = r["e2e_ms"], r["post_ms"]
@@ -365,7 +377,7 @@ def print_tables(results: Sequence[dict[str, Any]], marks: Sequence[dict[str, An
                          r["sent"], r["errors"], r["delivered"], r["missing"], r["duplicates"],
                          e["p50"], e["p90"], e["p99"], e["max"], p["p50"], p["p99"], p["max"],
                          r["sse_after_201_ms"]["p50"], r["sse_after_201_ms"]["p99"],
-                         r["e2e_from_schedule_ms"]["p99"]])
+                         r["e2e_from_schedule_ms"]["p99"], r["cpu"].get("others_cores")])
         show("Relay, messages: POST -> arrival on the recipient's SSE stream (ms)", cols, rows)
     verdict = {True: "[green]PASS[/]", False: "[red]FAIL[/]", None: "[yellow]NOT RUN[/]"}
     for t in marks:

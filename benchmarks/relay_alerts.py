@@ -58,7 +58,7 @@ from typing import Any
 
 import httpx
 
-from harness import pct
+from harness import CpuMeter, pct
 from hotline.adapters.codec import volume_to_json
 from hotline.api.routes.events import POLL_S
 from hotline.domain.altitude import AltitudeBand
@@ -149,6 +149,7 @@ class Run:
     stream_errors: list[str] = field(default_factory=list)
     timed_wall_s: float = 0.0
     load: dict[str, list[float]] = field(default_factory=dict)
+    cpu: dict[str, float] = field(default_factory=dict)  # during the timed window
 
 
 # ------------------------------------------------------------------------------ client
@@ -248,8 +249,10 @@ async def measure(base: str, tokens: dict[str, str], rate: float, seconds: float
         await asyncio.sleep(0.5)
         run.writes += timed
         run.load["before"] = list(os.getloadavg())
+        cpu = CpuMeter()
         tasks, run.timed_wall_s = await pace(http, tokens, timed, write_rate, slots)
         await asyncio.gather(*tasks)
+        run.cpu = cpu.stop()
         run.load["after"] = list(os.getloadavg())
         expected = sum(len(_conflicts(w)) * 2 for w in run.writes if w.status in (200, 201))
         deadline, last = time.perf_counter() + drain_s, -1
@@ -383,7 +386,7 @@ def analyse(run: Run, conflicts: int) -> tuple[dict[str, Any], list[str]]:
         "clock_violations": clock_bad,
         "created_to_arrival_ms": pct(created), "write_to_arrival_ms": pct(e2e),
         "put_ms": pct(rtt), "answer_to_arrival_ms": pct(after_answer),
-        "load_average": run.load,
+        "load_average": run.load, "cpu": run.cpu,
     }
     return row, problems
 
@@ -408,7 +411,7 @@ def targets(results: Sequence[dict[str, Any]], engines: Sequence[str]) -> list[d
 def table_rows(results: Sequence[dict[str, Any]]) -> tuple[list[str], list[list[Any]]]:
     cols = ["engine", "alerts/s", "offered/s", "created/s", "writes/s", "done w/s", "alerts",
             "missing", "dups", "clock bad", "created p50", "created p99", "created max",
-            "write p50", "write p99", "PUT p50", "PUT p99", "answer->arr p99"]
+            "write p50", "write p99", "PUT p50", "PUT p99", "answer->arr p99", "others' cores"]
     rows = []
     for r in results:
         c, w, p = r["created_to_arrival_ms"], r["write_to_arrival_ms"], r["put_ms"]
@@ -416,5 +419,5 @@ def table_rows(results: Sequence[dict[str, Any]]) -> tuple[list[str], list[list[
                      r["offered_writes_s"], r["answered_writes_s"], r["alerts"], r["missing"],
                      r["duplicates"], r["clock_violations"], c["p50"], c["p99"], c["max"],
                      w["p50"], w["p99"], p["p50"], p["p99"],
-                     r["answer_to_arrival_ms"]["p99"]])
+                     r["answer_to_arrival_ms"]["p99"], r["cpu"].get("others_cores")])
     return cols, rows
