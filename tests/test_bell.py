@@ -44,3 +44,28 @@ def test_a_ring_wakes_every_waiter_of_those_parties_only() -> None:
         return list(await asyncio.gather(*blue, red))
 
     assert asyncio.run(main()) == [True, True, True, False]
+
+
+def test_a_ring_during_the_read_wakes_the_next_wait() -> None:
+    """A stream clears, reads the database, then waits: a commit that rang while it was
+    reading must wake that wait at once (a one-shot wait registered after the read missed
+    it and slept until the poll timeout)."""
+    bell = Bell()
+
+    async def main() -> tuple[bool, bool, float]:
+        with bell.listen("blue") as ears:
+            ears.clear()
+            ringer = threading.Thread(target=bell.ring, args=(["blue"],))
+            ringer.start()  # the commit, while we "read"
+            await asyncio.sleep(0.05)
+            ringer.join()
+            t0 = time.perf_counter()
+            woke = await ears.wait(5.0)
+            waited = time.perf_counter() - t0
+            ears.clear()  # read again: nothing new rang since
+            quiet = await ears.wait(0.05)
+        return woke, quiet, waited
+
+    woke, quiet, waited = asyncio.run(main())
+    assert woke and waited < 1.0 and not quiet
+    bell.ring(["blue"])  # the listener left with its block: nothing to wake, no error

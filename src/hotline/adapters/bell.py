@@ -1,9 +1,13 @@
 """A bell that a committed write rings so that waiting event streams wake at once.
 
 Contract: ``ring(parties)`` may be called from any thread (after a commit that appended
-events for those parties) and wakes only the streams waiting for one of them;
-``await wait(party, timeout)`` returns True when rung for ``party`` during the wait, False on
-timeout. It only shortens waits in *this* process: streams still poll the database (the
+events for those parties) and wakes only the listeners of one of them. ``with
+bell.listen(party) as ears`` registers a listener for as long as the block runs: a ring for
+``party`` at any moment in it sets ``ears`` until ``ears.clear()``, so a stream that clears,
+then reads the database, then ``await ears.wait(timeout)`` never misses a commit made during
+its read (it is woken at once and reads again); ``wait`` returns True when rung, False on
+timeout. ``await wait(party, timeout)`` is the one-shot form (rings before the call are not
+seen). The bell only shortens waits in *this* process: streams still poll the database (the
 source of truth) on timeout, which covers writes made by other processes.
 """
 
@@ -12,34 +16,59 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+
+
+class Listener:
+    """One stream's registration with the bell (see :meth:`Bell.listen`)."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.get_running_loop()
+        self._event = asyncio.Event()
+
+    def set(self) -> None:
+        """Called by the bell, thread-safely."""
+        with contextlib.suppress(RuntimeError):  # that loop closed: its listener is gone
+            self.loop.call_soon_threadsafe(self._event.set)
+
+    def clear(self) -> None:
+        self._event.clear()
+
+    async def wait(self, timeout: float) -> bool:
+        try:
+            await asyncio.wait_for(self._event.wait(), timeout)
+            return True
+        except TimeoutError:
+            return False
 
 
 class Bell:
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._waiters: dict[str, set[tuple[asyncio.AbstractEventLoop, asyncio.Event]]] = {}
+        self._listeners: dict[str, set[Listener]] = {}
 
     def ring(self, parties: Iterable[str]) -> None:
         with self._lock:
-            waiters = [w for p in set(parties) for w in self._waiters.get(p, ())]
-        for loop, event in waiters:
-            with contextlib.suppress(RuntimeError):  # that loop closed: its waiter is gone
-                loop.call_soon_threadsafe(event.set)
+            listeners = [x for p in set(parties) for x in self._listeners.get(p, ())]
+        for listener in listeners:
+            listener.set()
 
-    async def wait(self, party: str, timeout: float) -> bool:
-        waiter = (asyncio.get_running_loop(), asyncio.Event())
+    @contextlib.contextmanager
+    def listen(self, party: str) -> Iterator[Listener]:
+        """Listen for rings for ``party`` while the block runs (in the event loop)."""
+        listener = Listener()
         with self._lock:
-            self._waiters.setdefault(party, set()).add(waiter)
+            self._listeners.setdefault(party, set()).add(listener)
         try:
-            await asyncio.wait_for(waiter[1].wait(), timeout)
-            return True
-        except TimeoutError:
-            return False
+            yield listener
         finally:
             with self._lock:
-                mine = self._waiters.get(party)
+                mine = self._listeners.get(party)
                 if mine is not None:
-                    mine.discard(waiter)
+                    mine.discard(listener)
                     if not mine:
-                        del self._waiters[party]
+                        del self._listeners[party]
+
+    async def wait(self, party: str, timeout: float) -> bool:
+        with self.listen(party) as ears:
+            return await ears.wait(timeout)

@@ -14,7 +14,8 @@ connections and server restarts.
   ``unacknowledged``, ``acknowledged``...), ``data: <the event's JSON>``. It starts after the
   ``Last-Event-ID`` header (a browser's EventSource sends it on reconnecting), else after
   ``?after=``, else from the first event. A commit in this process that appends events wakes
-  the stream at once (the store's bell); otherwise the store is polled every :data:`POLL_S`; a
+  the stream at once (the store's bell; the stream listens from before each read, so a
+  commit made during a read is not missed); otherwise the store is polled every :data:`POLL_S`; a
   comment line (``: keep-alive``) goes out after :data:`KEEPALIVE_S` without events; the
   stream ends when the client disconnects. Writing an event to the socket does not count as
   delivery. Each wake reads every new event (up to :data:`_PAGE`) in one query, as JSON text
@@ -32,6 +33,7 @@ connections and server restarts.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import weakref
 from collections.abc import AsyncIterator
@@ -41,6 +43,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import Field, StrictInt
 
+from hotline.adapters.bell import Bell, Listener
 from hotline.api.auth import DECLARE, READ, requires
 from hotline.api.schemas import Strict
 from hotline.domain.errors import InvalidInput
@@ -130,10 +133,22 @@ def _limiter() -> anyio.CapacityLimiter:
 async def _stream(request: Request, events: EventDesk, actor: Actor,
                   after: int) -> AsyncIterator[bytes]:
     yield b"retry: 1000\n\n"
+    bell: Bell | None = getattr(request.app.state.store, "bell", None)
+    with contextlib.ExitStack() as stack:
+        # Listening from before each read: a commit during the read wakes the next wait.
+        ears = None if bell is None else stack.enter_context(bell.listen(actor.party))
+        async for chunk in _chunks(request, events, actor, after, ears):
+            yield chunk
+
+
+async def _chunks(request: Request, events: EventDesk, actor: Actor, after: int,
+                  ears: Listener | None) -> AsyncIterator[bytes]:
     cursor = after
     quiet_since = time.monotonic()
     readers = _limiter()
     while not await request.is_disconnected():
+        if ears is not None:
+            ears.clear()
         page = await anyio.to_thread.run_sync(events.data, actor, cursor, _PAGE,
                                               limiter=readers)
         if page:
@@ -146,11 +161,10 @@ async def _stream(request: Request, events: EventDesk, actor: Actor,
         if len(page) < _PAGE:
             # Woken at once by a commit in this process that appended events; the timeout
             # still polls, for writes made by other processes on the same database.
-            bell = getattr(request.app.state.store, "bell", None)
-            if bell is None:
+            if ears is None:
                 await anyio.sleep(POLL_S)
             else:
-                await bell.wait(actor.party, POLL_S)
+                await ears.wait(POLL_S)
 
 
 @router.get("/stream", name="stream_events", response_class=StreamingResponse)
