@@ -12,9 +12,10 @@ receipt names), to be signed by the caller. ``escalation``/``unacknowledged``/``
 the item (``{"type": "alert"|"message", "step", "item": <its JSON>}``); their receipts name the
 wrapped item (type ``alert``/``message``).
 
-:class:`EventData` is an event already serialised for the wire: ``data`` is
-``json.dumps(event_json(e), separators=(",", ":"))``, byte for byte, built by
-:func:`compact_event_json` from the body's stored compact JSON text without parsing it.
+:class:`EventData` is an event already serialised for the wire: ``data`` is compact JSON text
+whose value is ``event_json(e)``, built by :func:`compact_event_json` around the body's stored
+JSON text, spliced in as it is (not parsed and encoded again; an alert's body may be stored in
+canonical form, so its bytes may differ from ``json.dumps``'s, never its value).
 """
 
 from __future__ import annotations
@@ -62,9 +63,10 @@ class EventData:
 
 def compact_event_json(seq: int, kind: str, item_id: str, created_at: datetime,
                        body_json: str) -> str:
-    """The compact JSON of an event not yet confirmed delivered (``delivery`` null), whose
-    body's compact JSON (``json.dumps(body, separators=(",", ":"))``) is ``body_json``: equal,
-    byte for byte, to ``json.dumps(event_json(e), separators=(",", ":"))``."""
+    """The compact JSON text of an event not yet confirmed delivered (``delivery`` null) whose
+    body's JSON text is ``body_json``: ``json.loads`` of it equals ``event_json(e)``, and with a
+    body stored as ``json.dumps(body, separators=(",", ":"))`` it is that of ``event_json(e)``
+    byte for byte."""
     return (f'{{"seq":{int(seq)},"kind":{json.dumps(kind)},"item_id":{json.dumps(item_id)},'
             f'"created_at":"{format_rfc3339(created_at)}","item":{body_json},'
             '"delivery":null}')

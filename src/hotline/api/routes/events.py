@@ -19,8 +19,8 @@ connections and server restarts.
   comment line (``: keep-alive``) goes out after :data:`KEEPALIVE_S` without events; the
   stream ends when the client disconnects. Writing an event to the socket does not count as
   delivery. Each wake reads every new event (up to :data:`_PAGE`) in one query, as JSON text
-  spliced from the stored bodies (no parsing and re-serialising), and writes them to the
-  socket in one chunk; the reads run on threads of their own
+  around the stored bodies' text (no parsing and encoding again; the same JSON values as the
+  polling answer), and writes them to the socket in one chunk; the reads run on threads of their own
   (:data:`READ_THREADS`), so they never queue behind request handlers blocked on a write; the
   handlers are ``async`` (no worker thread needed to start a stream or answer a poll).
 - ``POST /v1/events/ack`` ``{"through": SEQ}`` (duty only): confirms receipt of every event up
