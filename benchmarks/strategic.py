@@ -262,7 +262,8 @@ PHASES: dict[str, tuple[Any, str]] = {
     "conflict rows + JSON (SqlTx.replace_conflicts)": (SqlTx, "replace_conflicts"),
     "alerts: build (service._raise_alerts)": (HotlineService, "_raise_alerts"),
     "alert rows (SqlTx.add_alerts)": (SqlTx, "add_alerts"),
-    "audit records (SqlTx.append_audit)": (SqlTx, "append_audit"),
+    "audit records (SqlTx.append_audits)": (SqlTx, "append_audits"),
+    "event rows (SqlTx.append_events)": (SqlTx, "append_events"),
 }
 REST = "rest: BEGIN/COMMIT (fsync), locks, glue"
 
