@@ -22,10 +22,10 @@ from hotline.adapters.clock import ManualClock
 from hotline.adapters.storage.sql import SqlStore
 from hotline.ports import LockScope
 from hotline.relay.events import event_json
+from live_server import serve
 from test_api_alerts import _notice
 from test_api_audit import _auth, _settings
 from test_api_events import _setup
-from test_events_stream import _free_port
 
 #: More writes than the worker threads sync endpoints share (anyio's default: 40).
 QUEUED_WRITES = 48
@@ -68,28 +68,10 @@ def test_event_data_is_event_json(
 
 @contextmanager
 def _serve(store: SqlStore, tmp_path: Path, clock: ManualClock) -> Iterator[str]:
-    import threading
-
-    import uvicorn
-
     from hotline.api import create_app
 
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(
-        create_app(_settings(tmp_path), clock=clock, store=store), host="127.0.0.1",
-        port=port, log_level="warning", lifespan="on", timeout_graceful_shutdown=2))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        assert not thread.is_alive(), "uvicorn did not stop"
+    with serve(create_app(_settings(tmp_path), clock=clock, store=store)) as url:
+        yield url
 
 
 def _first_events(url: str, headers: dict[str, str], n: int, within_s: float) -> list[Any]:

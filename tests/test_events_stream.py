@@ -7,7 +7,6 @@ only its own party's."""
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -17,43 +16,22 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from hotline.adapters.clock import ManualClock
 from hotline.api import create_app
 from hotline.settings import Settings
+from live_server import serve
 from test_api_alerts import _notice
 from test_api_audit import _auth, _settings
 
 TIMEOUT = httpx.Timeout(5.0)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @contextmanager
 def _serve(settings: Settings, clock: ManualClock) -> Iterator[str]:
     """A fresh app (its own store on the settings' database) under uvicorn; yields its URL."""
-    port = _free_port()
-    config = uvicorn.Config(create_app(settings, clock=clock), host="127.0.0.1", port=port,
-                            log_level="warning", lifespan="on", timeout_graceful_shutdown=2)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        assert not thread.is_alive(), "uvicorn did not stop"
+    with serve(create_app(settings, clock=clock)) as url:
+        yield url
 
 
 def _read(client: httpx.Client, url: str, headers: dict[str, str], n: int,
