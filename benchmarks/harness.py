@@ -7,12 +7,13 @@ Imported by ``benchmarks/strategic.py``, ``benchmarks/relay.py`` and
 
 from __future__ import annotations
 
+import asyncio
 import os
 import platform
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -224,3 +225,23 @@ def exit_code(failures: list[str], marks: list[dict[str, Any]], strict: bool) ->
     if failures:
         return 1
     return 2 if strict and any(t["pass"] is False for t in marks) else 0
+
+
+async def drain(arrived: Callable[[], int], expected: int, drain_s: float, settle_s: float,
+                stop: asyncio.Event, subscribers: Sequence[asyncio.Task[Any]]) -> None:
+    """Wait until ``arrived()`` reaches ``expected`` (giving up ``drain_s`` after the last
+    progress, at least 5 s after it), then ``settle_s`` more so that any duplicate shows up;
+    then stop and reap the subscriber tasks."""
+    deadline, last = time.perf_counter() + drain_s, -1
+    while time.perf_counter() < deadline:
+        got = arrived()
+        if got >= expected:
+            break
+        if got != last:
+            last, deadline = got, max(deadline, time.perf_counter() + 5.0)
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(settle_s)
+    stop.set()
+    for t in subscribers:
+        t.cancel()
+    await asyncio.gather(*subscribers, return_exceptions=True)

@@ -63,6 +63,7 @@ import relay_alerts
 from harness import (
     CpuMeter,
     HttpServer,
+    drain,
     durability,
     engine_databases,
     exit_code,
@@ -259,20 +260,8 @@ async def measure(base: str, tokens: dict[str, str], rate: float, seconds: float
         run.cpu = cpu.stop()
         run.load["after"] = list(os.getloadavg())
         expected = sum(1 for s in run.sent if s.id is not None)
-        deadline = time.perf_counter() + drain_s
-        last = -1
-        while time.perf_counter() < deadline:
-            got = sum(1 for a in run.arrivals if a.kind == "message")
-            if got >= expected:
-                break
-            if got != last:
-                last, deadline = got, max(deadline, time.perf_counter() + 5.0)
-            await asyncio.sleep(0.05)
-        await asyncio.sleep(max(0.5, 3 * POLL_S))  # let any duplicate show up
-        stop.set()
-        for t in subs:
-            t.cancel()
-        await asyncio.gather(*subs, return_exceptions=True)
+        await drain(lambda: sum(1 for a in run.arrivals if a.kind == "message"), expected,
+                    drain_s, max(0.5, 3 * POLL_S), stop, subs)
     return run
 
 

@@ -58,7 +58,7 @@ from typing import Any
 
 import httpx
 
-from harness import CpuMeter, pct
+from harness import CpuMeter, drain, pct
 from hotline.adapters.codec import volume_to_json
 from hotline.api.routes.events import POLL_S
 from hotline.domain.altitude import AltitudeBand
@@ -255,19 +255,8 @@ async def measure(base: str, tokens: dict[str, str], rate: float, seconds: float
         run.cpu = cpu.stop()
         run.load["after"] = list(os.getloadavg())
         expected = sum(len(_conflicts(w)) * 2 for w in run.writes if w.status in (200, 201))
-        deadline, last = time.perf_counter() + drain_s, -1
-        while time.perf_counter() < deadline:
-            got = len(run.frames)
-            if got >= expected:
-                break
-            if got != last:
-                last, deadline = got, max(deadline, time.perf_counter() + 5.0)
-            await asyncio.sleep(0.05)
-        await asyncio.sleep(max(0.5, 3 * POLL_S))  # let any duplicate show up
-        stop.set()
-        for t in subs:
-            t.cancel()
-        await asyncio.gather(*subs, return_exceptions=True)
+        await drain(lambda: len(run.frames), expected, drain_s, max(0.5, 3 * POLL_S),
+                    stop, subs)
     return run
 
 
