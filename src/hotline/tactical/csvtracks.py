@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 
 from hotline.domain.altitude import AltitudeReference
@@ -23,28 +23,22 @@ from hotline.domain.errors import InvalidInput
 from hotline.domain.notice import check_party
 from hotline.domain.time import parse_rfc3339
 from hotline.domain.tracks import ParseResult, make_report
-from hotline.domain.units import FPM, FT, KT
+from hotline.tactical.csv_columns import ALTITUDE, GROUND_SPEED, VERTICAL_SPEED, pick
 
 #: Alternatives for each quantity: column name -> factor to SI.
-_UNITS: dict[str, dict[str, float]] = {
-    "altitude": {"alt_m": 1.0, "alt_ft": FT},
-    "ground speed": {"gs_mps": 1.0, "gs_kt": KT},
-    "vertical speed": {"vs_mps": 1.0, "vs_fpm": FPM},
+_UNITS: dict[str, Mapping[str, float]] = {
+    "altitude": ALTITUDE,
+    "ground speed": GROUND_SPEED,
+    "vertical speed": VERTICAL_SPEED,
     "time": {"time_s": 1.0, "time": 1.0},
 }
 
 
 def _pick(header: set[str], what: str, required: bool) -> tuple[str, float] | None:
-    found = [(c, f) for c, f in _UNITS[what].items() if c in header]
-    if len(found) > 1:
-        raise InvalidInput(f"both {found[0][0]} and {found[1][0]} columns are present",
-                           hint=f"give the {what} once, in one unit")
-    if not found:
-        if required:
-            raise InvalidInput(f"no {what} column",
-                               hint=f"add one of: {', '.join(_UNITS[what])}")
-        return None
-    return found[0]
+    found = pick(header, _UNITS[what])
+    if found is None and required:
+        raise InvalidInput(f"no {what} column", hint=f"add one of: {', '.join(_UNITS[what])}")
+    return found
 
 
 def _float(row: dict[str, str], column: str) -> float:

@@ -4,7 +4,7 @@ Columns (a header row, any order, the unit in the name): ``id``, ``lat``, ``lon`
 ``alt_m`` or ``alt_ft``, ``gs_mps`` or ``gs_kt``, ``trk_deg``, ``vs_mps`` or ``vs_fpm``;
 optional ``party`` (absent: :attr:`SnapshotCsv.has_party` is False) and ``time_s`` (when each
 state was measured, seconds on a common axis, e.g. the epoch; absent: all at 0). Other columns
-are ignored. Values are converted to SI with the constants of :mod:`hotline.domain.units`.
+are ignored. Values are converted to SI by the column table of :mod:`hotline.tactical.csv_columns`.
 
 All or nothing: a missing or doubled column, a row with the wrong number of fields, an empty
 or non-numeric value, NaN, an impossible value (see :mod:`hotline.tactical.states`) or a
@@ -16,23 +16,24 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
 
 from hotline.domain.errors import InvalidInput
-from hotline.domain.units import FPM, FT, KT
+from hotline.tactical.csv_columns import ALTITUDE, GROUND_SPEED, VERTICAL_SPEED, pick
 from hotline.tactical.states import FloatArray, InvalidState, TrafficState
 
 #: Each state field: the accepted column names and their factor to SI.
-COLUMNS: Final[dict[str, dict[str, float]]] = {
+COLUMNS: Final[dict[str, Mapping[str, float]]] = {
     "lat_deg": {"lat": 1.0},
     "lon_deg": {"lon": 1.0},
-    "alt_m": {"alt_m": 1.0, "alt_ft": FT},
-    "gs_mps": {"gs_mps": 1.0, "gs_kt": KT},
+    "alt_m": ALTITUDE,
+    "gs_mps": GROUND_SPEED,
     "trk_deg": {"trk_deg": 1.0},
-    "vs_mps": {"vs_mps": 1.0, "vs_fpm": FPM},
+    "vs_mps": VERTICAL_SPEED,
 }
 SI_UNITS: Final = {"alt_m": "m", "gs_mps": "m/s", "vs_mps": "m/s"}
 OPTIONAL: Final[dict[str, dict[str, float]]] = {"t_s": {"time_s": 1.0}}
@@ -48,18 +49,16 @@ class SnapshotCsv:
     has_time: bool
 
 
-def _column(header: list[str], field: str, names: dict[str, float], required: bool
+def _column(header: list[str], names: Mapping[str, float], required: bool
             ) -> tuple[int, str, float] | None:
-    found = [(header.index(name), name, f) for name, f in names.items() if name in header]
-    if len(found) > 1:
-        raise InvalidInput(f"both {found[0][1]} and {found[1][1]} columns are present",
-                           hint="give each quantity once, in one unit", where="line 1")
-    if not found:
+    found = pick(header, names)
+    if found is None:
         if required:
             raise InvalidInput(f"missing column {'|'.join(names)}",
                                hint=f"the header needs {REQUIRED_TEXT}", where="line 1")
         return None
-    return found[0]
+    name, factor = found
+    return header.index(name), name, factor
 
 
 def parse_snapshot_csv(text: str) -> SnapshotCsv:
@@ -80,10 +79,10 @@ def parse_snapshot_csv(text: str) -> SnapshotCsv:
                                hint="one value per column on every row", where=f"line {k + 2}")
     columns: dict[str, tuple[int, str, float]] = {}
     for field, names in COLUMNS.items():
-        found = _column(header, field, names, required=True)
+        found = _column(header, names, required=True)
         assert found is not None
         columns[field] = found
-    time_col = _column(header, "t_s", OPTIONAL["t_s"], required=False)
+    time_col = _column(header, OPTIONAL["t_s"], required=False)
     if time_col is not None:
         columns["t_s"] = time_col
     values: dict[str, FloatArray] = {}
