@@ -34,7 +34,6 @@ import numpy.typing as npt
 
 from hotline.tactical.cpa import (
     EARTH_RADIUS_M,
-    BoolArray,
     IntArray,
     Kinematics,
     PairCpa,
@@ -72,22 +71,13 @@ class ProbeOptions:
 
 
 @dataclass(frozen=True, slots=True)
-class Conflicts:
-    """Conflicting pairs ``(i[k], j[k])``, i < j indexes into the probed state; times relative
-    to ``t_ref`` (see :mod:`hotline.tactical.cpa`). ``candidates``: pairs checked exactly."""
+class Conflicts(PairCpa):
+    """Conflicting pairs ``(i[k], j[k])``, i < j indexes into the probed state, ordered by
+    (i, j): a :class:`~hotline.tactical.cpa.PairCpa` whose every pair conflicts, with times
+    relative to ``t_ref``. ``candidates``: pairs checked exactly."""
 
-    i: IntArray
-    j: IntArray
-    tcpa_s: FloatArray
-    dcpa_m: FloatArray
-    t_in_s: FloatArray
-    t_out_s: FloatArray
-    lost: BoolArray
-    t_ref: float
-    candidates: int
-
-    def __len__(self) -> int:
-        return len(self.i)
+    t_ref: float = 0.0
+    candidates: int = 0
 
     @classmethod
     def collect(cls, parts: list[PairCpa], t_ref: float, candidates: int) -> Conflicts:
@@ -103,7 +93,9 @@ class Conflicts:
                    dcpa_m=cat("dcpa_m", np.float64)[order],
                    t_in_s=cat("t_in_s", np.float64)[order],
                    t_out_s=cat("t_out_s", np.float64)[order],
-                   lost=cat("lost", np.bool_)[order], t_ref=t_ref, candidates=candidates)
+                   lost=cat("lost", np.bool_)[order],
+                   conflict=np.ones(len(order), dtype=np.bool_),
+                   t_ref=t_ref, candidates=candidates)
 
 
 @dataclass(frozen=True, slots=True)
