@@ -23,14 +23,13 @@ import statistics
 import sys
 import time
 from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from harness import machine, source_state
+from harness import result_header
 from hotline.domain.units import FPM, FT
 from hotline.tactical.alerting import Alerter, relative_states
 from hotline.tactical.cpa import EARTH_RADIUS_M
@@ -124,8 +123,7 @@ def main() -> int:
         print(f"{r['profile']:8} {r['n']:6d} {r['step_wall_p50_ms']:12.1f} "
               f"{r['step_cpu_p50_ms']:11.1f} {r['candidates']:11d} {r['alerting_pairs']:9d} "
               f"{r['baseline_ms']:13.1f} {r['same_as_baseline']}")
-    doc = {"benchmark": "alerting", "at": datetime.now(UTC).isoformat(),
-           "machine": machine(), "source": source_state(), "results": rows}
+    doc = {**result_header("alerting", sys.argv[1:]), "results": rows}
     if args.out:
         args.out.write_text(json.dumps(doc, indent=2))
     return 0 if all(r["same_as_baseline"] for r in rows) else 1

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from harness import machine, source_state
+from harness import result_header
 from hotline.adapters.storage.sqlite import SqliteStore
 from hotline.ports import AuditEntry, LockScope
 
@@ -98,8 +98,7 @@ def main() -> int:
               f"{r['commits']:>8} {r['writes_per_commit']:>9}")
     print(f"group commit: {speedup:.1f}x the writes/s of one commit per write")
     a.out.parent.mkdir(parents=True, exist_ok=True)
-    a.out.write_text(json.dumps({"benchmark": "group_commit", "machine": machine(),
-                                 "source": source_state(), "rows": rows,
+    a.out.write_text(json.dumps({**result_header("group_commit", sys.argv[1:]), "rows": rows,
                                  "speedup": round(speedup, 2)}, indent=2))
     failures = [r["mode"] for r in rows if not r["correct"]]
     if failures:
