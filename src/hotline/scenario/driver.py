@@ -211,18 +211,19 @@ class Player:
                    f"{len(body.get('conflicts', []))} conflict(s){note}")
 
     def _send(self, m: MessageSpec) -> None:
-        body: dict[str, Any] = {"to": m.to}
-        if m.text is not None:
-            body["text"] = m.text
+        d = m.draft
+        body: dict[str, Any] = {"to": d.to}
+        if d.text is not None:
+            body["text"] = d.text
         else:
-            body["template"] = m.template
-            body["fields"] = _fields(m.fields, self.start)
-        if m.in_reply_to is not None:
-            body["in_reply_to"] = self.out.message_ids[m.in_reply_to]
+            body["template"] = d.template
+            body["fields"] = _fields(d.fields, self.start)
+        if d.in_reply_to is not None:
+            body["in_reply_to"] = self.out.message_ids[d.in_reply_to]
         sent = self._call("POST", "/v1/messages", m.sender, f"message {m.label}", json=body)
         self.out.message_ids[m.label] = sent["id"]
         self._emit(m.sender, "sent", "info",
-                   f"to {m.to}: {m.text or _message_text({'template': m.template, 'body': body})}")
+                   f"to {d.to}: {d.text or _message_text({'template': d.template, 'body': body})}")
 
     def _poll(self, party: str) -> None:
         page = self._call("GET", "/v1/events", party, f"events of {party}",

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from hotline.domain.errors import InvalidInput
+from hotline.relay.messages import MessageDraft
 
 ROLES = ("airspace", "protected", "engagement")
 REFERENCES = ("AMSL", "W84", "PRESSURE")
@@ -118,14 +119,13 @@ class Aircraft:
 
 @dataclass(frozen=True, slots=True)
 class MessageSpec:
+    """A message the scenario sends: ``draft`` as the API takes it (its ``in_reply_to`` is
+    the *label* of an earlier message of the scenario), from ``sender`` at ``at_s``."""
+
     label: str
     at_s: float
     sender: str
-    to: str
-    text: str | None = None
-    template: str | None = None
-    fields: Mapping[str, Any] | None = None
-    in_reply_to: str | None = None
+    draft: MessageDraft
 
 
 @dataclass(frozen=True, slots=True)
@@ -364,8 +364,8 @@ def _message(t: Mapping[str, Any], where: str) -> MessageSpec:
         _table(fields, f"{where}.fields")
     return MessageSpec(str(t.get("id", where)), parse_offset(_req(t, "at", where), f"{where}.at"),
                        _str(_req(t, "from", where), f"{where}.from"),
-                       _str(_req(t, "to", where), f"{where}.to"), t.get("text"),
-                       t.get("template"), fields, t.get("in_reply_to"))
+                       MessageDraft(_str(_req(t, "to", where), f"{where}.to"), t.get("text"),
+                                    t.get("template"), fields, t.get("in_reply_to")))
 
 
 def _expect(t: Mapping[str, Any], where: str) -> Expectation:
@@ -450,11 +450,11 @@ def _check_refs(parties: Mapping[str, Party], filings: Sequence[Filing],
     for m in messages:
         w = f"messages[id={m.label}]"
         party(m.sender, f"{w}.from")
-        party(m.to, f"{w}.to")
-        if m.sender == m.to:
+        party(m.draft.to, f"{w}.to")
+        if m.sender == m.draft.to:
             raise InvalidInput("a message must go to another party", where=f"{w}.to")
-        if m.in_reply_to is not None and m.in_reply_to not in labels:
-            raise InvalidInput(f"in_reply_to {m.in_reply_to!r} names no earlier message",
+        if m.draft.in_reply_to is not None and m.draft.in_reply_to not in labels:
+            raise InvalidInput(f"in_reply_to {m.draft.in_reply_to!r} names no earlier message",
                                hint="give the id of a message sent before this one",
                                where=f"{w}.in_reply_to")
         labels.add(m.label)
