@@ -31,9 +31,13 @@ from pathlib import Path
 from hotline.adapters.storage.sql import SqlStore, SqlTx, apply_migrations
 from hotline.ports import LockScope, StoreTx
 
-#: The most writes one group commit holds, and the oldest it may get (seconds).
+#: The most writes one group commit holds, and the oldest it may get (seconds). A lone
+#: writer commits at once; under load a batch stays open while writers keep queueing, up to
+#: 30 ms: at 100 conflict writes/s (1,000 alerts/s) 10 ms gave ~2 writes per fsync and left the
+#: server just short of the rate (alert p99 0.1-0.7 s), 30 ms ~4 and kept up (p99 37-98 ms in
+#: 3 of 3 alternating runs; docs/BENCHMARKS.md, relay).
 MAX_BATCH = 64
-MAX_BATCH_S = 0.010
+MAX_BATCH_S = 0.030
 
 
 @dataclass(slots=True)
