@@ -47,10 +47,12 @@ def raise_alerts(tx: StoreTx, d: Declaration, conflicts: Sequence[Conflict], ref
     me = Ref(d.kind, d.id, d.owner)
     raised = [replace(a, deadline_at=ack.first_deadline(a.severity.value, a.created_at))
               for a in alerts_for(tuple(conflicts), me, refiled, now)]
-    # Each body is serialised once: its canonical JSON is both the stored text and what the
-    # content hash in the audit record covers.
+    # Each body is serialised once: its canonical JSON is the stored text, what the content
+    # hash in the audit record covers (as relay.receipts.content_hash would compute it), and
+    # what is spliced into the event's text.
     bodies = {a.id: canonical_json(a.body) for a in raised}
-    new = tx.add_alerts(raised, {id: b.decode() for id, b in bodies.items()})
+    texts = {id: b.decode() for id, b in bodies.items()}
+    new = tx.add_alerts(raised, texts)
     tx.append_audits([
         AuditEntry(now, alert.party, SYSTEM_OFFICER, "alert.create", None, {
             "alert": {"id": alert.id, "kind": alert.kind.value,
@@ -58,8 +60,8 @@ def raise_alerts(tx: StoreTx, d: Declaration, conflicts: Sequence[Conflict], ref
                       "content_hash": hashlib.sha256(bodies[alert.id]).hexdigest()},
             "cause": cause,
         }) for alert in new])
-    tx.append_events([(alert.party, "alert", alert.id,
-                       alert_json_text(alert, bodies[alert.id].decode())) for alert in new], now)
+    tx.append_events([(alert.party, "alert", alert.id, alert_json_text(alert, texts[alert.id]))
+                      for alert in new], now)
     fresh = {a.id for a in new}
     for a in raised:
         if a.id in fresh:
