@@ -15,8 +15,8 @@ from hotline.adapters.clock import ManualClock
 from hotline.adapters.tokens import load_or_create_issuer_key, mint
 from hotline.api import create_app
 from hotline.settings import Settings
-from test_api_alerts import _notice
 from test_api_audit import _all_records, _auth
+from test_api_events import _cast
 
 CALLERS = ("blue", "blue-admin", "blue-feed", "red", "red-admin", "civil")
 
@@ -30,12 +30,7 @@ def _world(tmp_path: Path, clock: ManualClock, **kw: Any) -> tuple[
     """blue and red conflict; red sends blue a message; blue registers a webhook."""
     settings = _settings(tmp_path, **kw)
     client = TestClient(create_app(settings, clock=clock))
-    who = {p: _auth(settings, p) for p in ("blue", "red", "civil")}
-    who |= {f"{p}-admin": _auth(settings, p, "admin") for p in ("blue", "red")}
-    who |= {"blue-feed": _auth(settings, "blue", "feed")}
-    for party, lat in (("blue", 35.0), ("red", 35.02), ("civil", 10.0)):
-        assert client.put(f"/v1/notices/{party}1", json=_notice(clock, lat),
-                          headers=who[party]).status_code == 201
+    who = _cast(client, settings, clock)
     msg = client.post("/v1/messages", json={"to": "blue", "text": "hold"}, headers=who["red"])
     assert msg.status_code == 201
     hook = client.put("/v1/webhooks/wh1", headers=who["blue"],

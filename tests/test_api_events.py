@@ -16,8 +16,22 @@ from hotline.adapters.clock import ManualClock
 from hotline.adapters.storage.sql import SqlStore
 from hotline.audit import BadSignature, canonical_json, key_ring, leaf_hash, verify_signed
 from hotline.relay.alerts import content_hash
+from hotline.settings import Settings
 from test_api_alerts import _notice
 from test_api_audit import _all_records, _auth, _settings
+
+
+def _cast(client: TestClient, settings: Settings, clock: ManualClock
+          ) -> dict[str, dict[str, str]]:
+    """Tokens of the cast (blue, red, civil duty officers; blue and red admins; a blue track
+    feed), and one notice each: blue's and red's conflict, civil's is far away."""
+    who = {p: _auth(settings, p) for p in ("blue", "red", "civil")}
+    who |= {f"{p}-admin": _auth(settings, p, "admin") for p in ("blue", "red")}
+    who |= {"blue-feed": _auth(settings, "blue", "feed")}
+    for party, lat in (("blue", 35.0), ("red", 35.02), ("civil", 10.0)):
+        assert client.put(f"/v1/notices/{party}1", json=_notice(clock, lat),
+                          headers=who[party]).status_code == 201
+    return who
 
 
 def _setup(tmp_path: Path, clock: ManualClock, store: SqlStore | None = None) -> tuple[
@@ -27,12 +41,7 @@ def _setup(tmp_path: Path, clock: ManualClock, store: SqlStore | None = None) ->
 
     settings = _settings(tmp_path)
     client = TestClient(create_app(settings, clock=clock, store=store))
-    who = {p: _auth(settings, p) for p in ("blue", "red", "civil")}
-    who |= {f"{p}-admin": _auth(settings, p, "admin") for p in ("blue", "red")}
-    who |= {"blue-feed": _auth(settings, "blue", "feed")}
-    for party, lat in (("blue", 35.0), ("red", 35.02), ("civil", 10.0)):
-        assert client.put(f"/v1/notices/{party}1", json=_notice(clock, lat),
-                          headers=who[party]).status_code == 201
+    who = _cast(client, settings, clock)
     for sender, to, text in (("red", "blue", "one"), ("blue", "red", "two"),
                              ("red", "blue", "three")):
         clock.advance(1)

@@ -129,14 +129,19 @@ class AuditTrail:
         with self.store.write(LockScope()) as tx:
             size = tx.lock_audit()
             root = self._with_log(tx, size, lambda log: log.root(size))
-            stamp = self.clock.now()
-            latest = tx.latest_tree_head()
-            # (a damaged stored head is ignored here: 'hotline audit verify' reports it)
-            with contextlib.suppress(ValueError, KeyError, TypeError):
-                if latest is not None:
-                    stamp = max(stamp, parse_rfc3339(json.loads(latest)["timestamp"]))
-            signed = sign_tree_head(self.signer, TreeHead(size, root, stamp))
-            tx.put_tree_head(size, json.dumps(signed, separators=(",", ":")))
+            return self._sign_head(tx, size, root)
+
+    def _sign_head(self, tx: StoreTx, size: int, root: bytes) -> dict[str, Any]:
+        """Sign the tree head (``size``, ``root``), timestamped now but never before the latest
+        stored head, and store it in ``tx``."""
+        stamp = self.clock.now()
+        latest = tx.latest_tree_head()
+        # (a damaged stored head is ignored here: 'hotline audit verify' reports it)
+        with contextlib.suppress(ValueError, KeyError, TypeError):
+            if latest is not None:
+                stamp = max(stamp, parse_rfc3339(json.loads(latest)["timestamp"]))
+        signed = sign_tree_head(self.signer, TreeHead(size, root, stamp))
+        tx.put_tree_head(size, json.dumps(signed, separators=(",", ":")))
         return signed
 
     def seal(self, tx: StoreTx, committed: int, seqs: Sequence[int]) -> Seal:
@@ -162,13 +167,7 @@ class AuditTrail:
                 proofs = {s: self._log.inclusion_proof(s, size) for s in seqs}
             finally:
                 self._log.truncate(committed)
-        stamp = self.clock.now()
-        latest = tx.latest_tree_head()
-        with contextlib.suppress(ValueError, KeyError, TypeError):
-            if latest is not None:
-                stamp = max(stamp, parse_rfc3339(json.loads(latest)["timestamp"]))
-        signed = sign_tree_head(self.signer, TreeHead(size, root, stamp))
-        tx.put_tree_head(size, json.dumps(signed, separators=(",", ":")))
+        signed = self._sign_head(tx, size, root)
         return Seal(signed, {s: rows[s] for s in seqs}, proofs)
 
     # ------------------------------------------------------------------ reads

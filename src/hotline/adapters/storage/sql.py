@@ -45,6 +45,7 @@ from hotline.adapters.storage.sql_events import EventRows
 from hotline.adapters.storage.sql_relay import MessageRows
 from hotline.adapters.storage.sql_relay import stamp as _stamp
 from hotline.adapters.storage.sql_relay import unstamp as _unstamp
+from hotline.adapters.storage.sql_rows import Row
 from hotline.adapters.storage.sql_tracks import TrackRows
 from hotline.adapters.storage.sql_webhooks import WebhookRows
 from hotline.domain.errors import HotlineError, InvalidInput
@@ -53,8 +54,6 @@ from hotline.domain.time import format_rfc3339, parse_rfc3339, to_micros
 from hotline.ports import AuditEntry, AuditRow, IndexRow, LockScope, SpaceTimeQuery, StoreTx
 from hotline.relay.alerts import Alert, AlertKind, Severity
 from hotline.strategic.buckets import query_buckets, stored_buckets
-
-Row = tuple[Any, ...]
 
 
 class Cursor(Protocol):

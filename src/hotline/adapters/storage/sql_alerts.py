@@ -16,9 +16,9 @@ from datetime import datetime
 from typing import Any
 
 from hotline.adapters.storage.sql_relay import stamp, unstamp
+from hotline.adapters.storage.sql_rows import Row, RowsMixin
 from hotline.relay.alerts import Coordination, Delivery, Severity, required_lead_s
 
-Row = tuple[Any, ...]
 LIFECYCLE_COLUMNS = ("delivered_at, delivered_by, delivery_lead_s, closed_at, closed_reason, "
                      "coordinated_at, coordinated_by, coordinated_refs, reopened, "
                      "coordination_receipt")
@@ -47,14 +47,8 @@ def stamp_of(text: str) -> datetime:
     return found
 
 
-class AlertLifecycleRows:
+class AlertLifecycleRows(RowsMixin):
     """Needs the host transaction's ``_all`` and ``_run``."""
-
-    def _all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        raise NotImplementedError
-
-    def _run(self, sql: str, params: Sequence[Any] = ()) -> None:
-        raise NotImplementedError
 
     def alert_delivered(self, id: str, at: datetime, by: str, lead_s: float) -> bool:
         """Record the first delivery of alert ``id``; False if it was recorded before."""

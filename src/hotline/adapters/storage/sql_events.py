@@ -17,10 +17,10 @@ from datetime import datetime
 from typing import Any
 
 from hotline.adapters.storage.sql_relay import stamp, unstamp
+from hotline.adapters.storage.sql_rows import Row, RowsMixin
 from hotline.domain.time import parse_rfc3339
 from hotline.relay.events import Event, EventData, compact_event_json, event_json
 
-Row = tuple[Any, ...]
 _COLUMNS = "party, seq, kind, item_id, body, created_at, delivered_at, delivered_by, receipt"
 
 
@@ -32,22 +32,10 @@ def _event(row: Row) -> Event:
                  receipt=None if receipt is None else json.loads(receipt))
 
 
-class EventRows:
+class EventRows(RowsMixin):
     """Needs the host transaction's ``_all``, ``_run``, ``_many`` and ``lock_audit``."""
 
     appended_events: set[str]  # set by the host transaction; see SqlTx
-
-    def _all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        raise NotImplementedError
-
-    def _run(self, sql: str, params: Sequence[Any] = ()) -> None:
-        raise NotImplementedError
-
-    def _many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        raise NotImplementedError
-
-    def lock_audit(self) -> int:
-        raise NotImplementedError
 
     def last_event_seq(self, party: str) -> int:
         row = self._all("SELECT MAX(seq) FROM events WHERE party = ?", (party,))[0]

@@ -9,16 +9,16 @@ one stored response per (party, key), written in the same transaction as what it
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from hotline.adapters.storage.sql_rows import Row, RowsMixin
 from hotline.domain.errors import InvalidInput
 from hotline.domain.time import parse_rfc3339
 from hotline.ports import StoredResponse
 from hotline.relay.messages import Message
 
-Row = tuple[Any, ...]
 _BOX_COLUMN = {"in": "recipient", "out": "sender"}
 _MESSAGE_COLUMNS = ("id, sender, officer, recipient, template, body, in_reply_to, created_at, "
                     "ack_at, ack_by, receipt, deadline_at, escalated_at, escalation_level, "
@@ -45,14 +45,8 @@ def _message(row: Row) -> Message:
                    escalation_level=int(level), unacked_at=unstamp(unacked_at))
 
 
-class MessageRows:
+class MessageRows(RowsMixin):
     """Needs the host transaction's ``_all`` and ``_run``."""
-
-    def _all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        raise NotImplementedError
-
-    def _run(self, sql: str, params: Sequence[Any] = ()) -> None:
-        raise NotImplementedError
 
     def add_message(self, m: Message) -> None:
         self._run(

@@ -16,13 +16,13 @@ from datetime import datetime
 from typing import Any
 
 from hotline.adapters.storage.sql_relay import stamp
+from hotline.adapters.storage.sql_rows import Row, RowsMixin
 from hotline.domain.altitude import AltitudeReference
 from hotline.domain.time import from_micros, parse_rfc3339, to_micros
 from hotline.domain.tracks import TrackReport
 from hotline.ports import TrackBatch, TrackDigestRow
 from hotline.relay.alerts import AlertKind, Severity
 
-Row = tuple[Any, ...]
 _COLUMNS = ("party, aircraft, t_us, lat_deg, lon_deg, alt_m, alt_ref, gs_mps, trk_deg, vs_mps, "
             "callsign, source")
 
@@ -34,20 +34,8 @@ def _report(row: Row) -> TrackReport:
                        callsign, source)
 
 
-class TrackRows:
+class TrackRows(RowsMixin):
     """Needs the host transaction's ``_all``, ``_run``, ``_many`` and ``lock_audit``."""
-
-    def _all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        raise NotImplementedError
-
-    def _run(self, sql: str, params: Sequence[Any] = ()) -> None:
-        raise NotImplementedError
-
-    def _many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        raise NotImplementedError
-
-    def lock_audit(self) -> int:
-        raise NotImplementedError
 
     def add_track_batch(self, party: str, officer: str, received_at: datetime,
                         reports: Sequence[TrackReport], digest: str) -> int:

@@ -9,15 +9,13 @@ text (microseconds).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from hotline.adapters.storage.sql_relay import stamp, unstamp
+from hotline.adapters.storage.sql_rows import Row, RowsMixin
 from hotline.domain.time import parse_rfc3339
 from hotline.relay.webhooks import Webhook
 
-Row = tuple[Any, ...]
 _COLUMNS = ("party, id, url, secret, created_at, cursor_seq, attempts, next_attempt_at, "
             "last_error")
 
@@ -29,14 +27,8 @@ def _webhook(row: Row) -> Webhook:
                    attempts=int(attempts), next_attempt_at=unstamp(next_at), last_error=error)
 
 
-class WebhookRows:
+class WebhookRows(RowsMixin):
     """Needs the host transaction's ``_all`` and ``_run``."""
-
-    def _all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        raise NotImplementedError
-
-    def _run(self, sql: str, params: Sequence[Any] = ()) -> None:
-        raise NotImplementedError
 
     def get_webhook(self, party: str, id: str) -> Webhook | None:
         rows = self._all(f"SELECT {_COLUMNS} FROM webhooks WHERE party = ? AND id = ?",
