@@ -5,7 +5,8 @@ Contract: every function runs in the caller's store transaction (which holds the
 once it appends) and writes, with each change, its audit record and the events that tell the
 parties, so that all of it commits or none does.
 
-- :func:`raise_alerts`: the alerts a write's conflicts raise. Alert ids are fixed per
+- :func:`plan_alerts` then :func:`raise_alerts`: the alerts a write's conflicts raise, built
+  (pure) before the write's locks and stored under them. Alert ids are fixed per
   (addressee, kind, pair of declarations), so a pair found conflicting again while its alert
   is open raises nothing. A pair whose alert was *closed* is **reopened** (the same id) when
   it is found conflicting again by a write that re-filed volumes, or at all if it had been
@@ -25,7 +26,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -41,35 +42,70 @@ RESOLVED = "resolved"
 COORDINATED = "coordinated"
 
 
-def raise_alerts(tx: StoreTx, d: Declaration, conflicts: Sequence[Conflict], refiled: bool,
-                 now: datetime, ack: AckPolicy, cause: dict[str, Any]) -> None:
-    """Store (or reopen) the alerts the write of ``d`` raises for ``conflicts``."""
+@dataclass(frozen=True, slots=True)
+class AlertPlan:
+    """The alerts a write's conflicts raise, built before the write takes its locks (the
+    pure part of :func:`raise_alerts`: bodies, canonical JSON, content hashes and event
+    texts), so that the locked part only stores them. Valid for the write it was made for:
+    the same declaration version, conflicts, re-filing and clock reading."""
+
+    conflicts: tuple[Conflict, ...]
+    refiled: bool
+    version: int
+    alerts: tuple[Alert, ...]
+    texts: dict[str, str]  # alert id -> the body's canonical JSON text
+    records: dict[str, dict[str, Any]]  # alert id -> its ``alert.create`` audit data
+    events: dict[str, str]  # alert id -> the alert's event JSON text
+
+    def fits(self, d: Declaration, conflicts: Sequence[Conflict], refiled: bool) -> bool:
+        """Whether this plan is the one :func:`plan_alerts` would make for this write."""
+        return (self.version == d.version and self.refiled == refiled
+                and self.conflicts == tuple(conflicts))
+
+
+def plan_alerts(d: Declaration, conflicts: Sequence[Conflict], refiled: bool, now: datetime,
+                ack: AckPolicy, cause: dict[str, Any]) -> AlertPlan:
+    """The alerts the write of ``d`` raises for ``conflicts``, ready to store."""
     me = Ref(d.kind, d.id, d.owner)
-    raised = [replace(a, deadline_at=ack.first_deadline(a.severity.value, a.created_at))
-              for a in alerts_for(tuple(conflicts), me, refiled, now)]
+    raised = tuple(replace(a, deadline_at=ack.first_deadline(a.severity.value, a.created_at))
+                   for a in alerts_for(tuple(conflicts), me, refiled, now))
     # Each body is serialised once: its canonical JSON is the stored text, what the content
     # hash in the audit record covers (as relay.receipts.content_hash would compute it), and
     # what is spliced into the event's text.
-    bodies = {a.id: canonical_json(a.body) for a in raised}
-    texts = {id: b.decode() for id, b in bodies.items()}
-    new = tx.add_alerts(raised, texts)
-    tx.append_audits([
-        AuditEntry(now, alert.party, SYSTEM_OFFICER, "alert.create", None, {
-            "alert": {"id": alert.id, "kind": alert.kind.value,
-                      "severity": alert.severity.value,
-                      "content_hash": hashlib.sha256(bodies[alert.id]).hexdigest()},
-            "cause": cause,
-        }) for alert in new])
-    tx.append_events([(alert.party, "alert", alert.id, alert_json_text(alert, texts[alert.id]))
-                      for alert in new], now)
-    fresh = {a.id for a in new}
+    texts: dict[str, str] = {}
+    records: dict[str, dict[str, Any]] = {}
+    events: dict[str, str] = {}
     for a in raised:
+        body = canonical_json(a.body)
+        texts[a.id] = text = body.decode()
+        records[a.id] = {
+            "alert": {"id": a.id, "kind": a.kind.value, "severity": a.severity.value,
+                      "content_hash": hashlib.sha256(body).hexdigest()},
+            "cause": cause,
+        }
+        events[a.id] = alert_json_text(a, text)
+    return AlertPlan(tuple(conflicts), refiled, d.version, raised, texts, records, events)
+
+
+def raise_alerts(tx: StoreTx, plan: AlertPlan, now: datetime, cause: dict[str, Any],
+                 lead: Sequence[AuditEntry] = ()) -> None:
+    """Store (or reopen) the alerts of ``plan``. ``lead``: audit records of the write to
+    append first, in the same statement as the new alerts' records (the alert rows go in
+    before either, so that on PostgreSQL the audit lock is taken as late as possible)."""
+    new = tx.add_alerts(plan.alerts, plan.texts)
+    tx.append_audits([
+        *lead,
+        *(AuditEntry(now, a.party, SYSTEM_OFFICER, "alert.create", None, plan.records[a.id])
+          for a in new)])
+    tx.append_events([(a.party, "alert", a.id, plan.events[a.id]) for a in new], now)
+    fresh = {a.id for a in new}
+    for a in plan.alerts:
         if a.id in fresh:
             continue
         stored = tx.get_alert(a.id)
         if stored is None or stored.closed_at is None:
             continue  # open: the same conflict raises nothing twice
-        if not refiled and stored.closed_reason != RESOLVED:
+        if not plan.refiled and stored.closed_reason != RESOLVED:
             continue  # a coordinated pair stays closed until someone re-files volumes
         if tx.reopen_alert(a.id, a.body, a.severity, a.deadline_at):
             reopened = tx.get_alert(a.id)

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from hotline.alerting import close_resolved, raise_alerts
+from hotline.alerting import AlertPlan, close_resolved, plan_alerts, raise_alerts
 from hotline.domain.errors import Conflict as ConflictError
 from hotline.domain.errors import Forbidden, InvalidInput, NotFound, TooLarge
 from hotline.domain.notice import (
@@ -32,6 +32,7 @@ from hotline.domain.notice import (
     Notice,
     NoticeState,
     Ref,
+    VolumeOverlap,
     Zone,
     ZoneRole,
     check_id,
@@ -55,6 +56,12 @@ from hotline.strategic.policy import LeadTimePolicy, SeparationPolicy
 
 #: The officer named in records the service writes on its own account (e.g. alert creation).
 SYSTEM_OFFICER = "hotline"
+
+
+#: Exact-check results of one write, per (kind, id, version) of the other declaration: its
+#: volumes and the overlaps found with them.
+Checked = dict[tuple[Kind, str, int],
+               tuple[tuple[Volume4D, ...], tuple[VolumeOverlap, ...]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,16 +221,13 @@ class HotlineService:
         return LockScope(everything=True) if keys is None else LockScope(keys=keys)
 
     def _find_conflicts(
-        self, tx: StoreTx, subject: Declaration, queries: Sequence[SpaceTimeQuery]
+        self, subject: Declaration, candidates: Sequence[Declaration], checked: Checked,
     ) -> tuple[Conflict, ...]:
-        seen: dict[tuple[Kind, str], Declaration] = {}
-        for q in queries:
-            for cand in tx.candidates(q, CONFLICTS_WITH[subject.kind], subject.owner):
-                seen.setdefault((cand.kind, cand.id), cand)
+        """The conflicts of ``subject`` with ``candidates`` (exact checks via ``checked``)."""
         found = []
         me = Ref(subject.kind, subject.id, subject.owner)
-        for (_, _), other in sorted(seen.items()):
-            hits = overlaps(subject.volumes, other.volumes, self.config.separation)
+        for other in candidates:
+            hits = self._overlaps(subject.volumes, other, checked)
             if not hits:
                 continue
             later = subject if subject.filed_at >= other.filed_at else other
@@ -238,6 +242,29 @@ class HotlineService:
                 )
             )
         return tuple(found)
+
+    @staticmethod
+    def _candidates(tx: StoreTx, kind: Kind, owner: str,
+                    queries: Sequence[SpaceTimeQuery]) -> list[Declaration]:
+        """Other parties' declarations the index finds near ``queries``, in (kind, id) order."""
+        seen: dict[tuple[Kind, str], Declaration] = {}
+        for q in queries:
+            for cand in tx.candidates(q, CONFLICTS_WITH[kind], owner):
+                seen.setdefault((cand.kind, cand.id), cand)
+        return [seen[k] for k in sorted(seen)]
+
+    def _overlaps(self, volumes: tuple[Volume4D, ...], other: Declaration,
+                  checked: Checked) -> tuple[VolumeOverlap, ...]:
+        """The exact check of ``volumes`` against ``other``, once per version of ``other``."""
+        key = (other.kind, other.id, other.version)
+        known = checked.get(key)
+        # (The volumes are compared too: a declaration withdrawn and filed again restarts at
+        # version 1. The decode cache usually hands out the same objects, so this is cheap.)
+        if known is not None and (known[0] is other.volumes or known[0] == other.volumes):
+            return known[1]
+        hits = overlaps(volumes, other.volumes, self.config.separation)
+        checked[key] = (other.volumes, hits)
+        return hits
 
     # ------------------------------------------------------------------ writes
     def put_notice(
@@ -289,65 +316,96 @@ class HotlineService:
         index = self._index_rows(volumes, coverings if same else None)
         measured = (min(v.window.start for v in volumes) - now).total_seconds()
         serialised = self.store.serialises_all_writes
+        checked: Checked = {}
         for _ in range(5):
+            # First, outside any write lock, on a read snapshot: the prior version, the
+            # exact checks against every candidate (the costly part, remembered per version
+            # of each candidate) and the alerts they raise. Under the lock the candidate
+            # query runs again, only what changed since is checked, and the alerts are
+            # only stored, so writers hold the lock for much less time.
+            with self.store.read() as tx:
+                prior = tx.get(kind, id)
+                seen = self._candidates(tx, kind, actor.party, queries)
             # The lock must also cover where the declaration was, so that a concurrent writer
             # cannot record a conflict with the old volumes after we moved them. (Where one
-            # lock serialises all writes, it does: no need to read the prior version first.)
-            prior: Declaration | None = None
+            # lock serialises all writes, it does: no need to widen it.)
             scope = lock
-            if not serialised:
-                with self.store.read() as tx:
-                    prior = tx.get(kind, id)
-                if prior is not None:
-                    scope = _union(lock, self._lock_of(prior.volumes))
+            if not serialised and prior is not None:
+                scope = _union(lock, self._lock_of(prior.volumes))
+            planned = self._plan(actor, kind, id, volumes, build, prior, seen, checked,
+                                 now, measured)
             with self.store.write(scope) as tx:
                 existing = tx.get(kind, id)
                 if not serialised and _version(existing) != _version(prior):
                     continue  # changed between our read and our lock: look again
                 self._check_write(actor, kind, id, existing, expected_version)
-                refiled = existing is None or existing.volumes != volumes
-                base: dict[str, object] = {
-                    "id": id,
-                    "owner": actor.party,
-                    "officer": actor.officer,
-                    "version": 1 if existing is None else existing.version + 1,
-                    "volumes": volumes,
-                    "created_at": now if existing is None else existing.created_at,
-                    "updated_at": now,
-                    "filed_at": now if refiled or existing is None else existing.filed_at,
-                    "lead_time": (
-                        LeadTime(measured, self.config.lead_time.required_s(actor.party))
-                        if refiled or existing is None
-                        else existing.lead_time
-                    ),
-                }
-                declaration: Declaration = build(base)  # type: ignore[operator]
-                conflicts = self._find_conflicts(tx, declaration, queries)
+                declaration, refiled = self._declaration(actor, kind, id, volumes, build,
+                                                         existing, now, measured)
+                conflicts = self._find_conflicts(
+                    declaration, self._candidates(tx, kind, actor.party, queries), checked)
                 tx.put(declaration, index)
                 tx.replace_conflicts(Ref(kind, id, actor.party), conflicts)
-                tx.append_audit(AuditEntry(
+                put_record = AuditEntry(
                     now, actor.party, actor.officer, f"{kind.value}.put", declaration,
                     {"conflicts": [{"kind": c.other.kind.value, "id": c.other.id,
                                     "owner": c.other.owner} for c in conflicts]},
-                ))
+                )
+                lead: tuple[AuditEntry, ...] = (put_record,)
                 if existing is not None:  # pairs that no longer conflict: alerts closed
+                    tx.append_audit(put_record)
+                    lead = ()
                     close_resolved(tx, Ref(kind, id, actor.party), conflicts, now,
                                    _cause(actor, declaration))
                 if conflicts:
-                    self._raise_alerts(tx, actor, declaration, conflicts, refiled, now,
-                                       self.config.ack)
+                    plan = planned
+                    if plan is None or not plan.fits(declaration, conflicts, refiled):
+                        plan = plan_alerts(declaration, conflicts, refiled, now,
+                                           self.config.ack, _cause(actor, declaration))
+                    raise_alerts(tx, plan, now, _cause(actor, declaration), lead)
+                else:
+                    tx.append_audits(lead)
                 return PutResult(declaration, conflicts, created=existing is None)
         raise ConflictError(
             f"{kind.value} {id!r} kept changing while we tried to write it",
             hint="retry the request",
         )
 
-    @staticmethod
-    def _raise_alerts(tx: StoreTx, actor: Actor, d: Declaration,
-                      conflicts: tuple[Conflict, ...], refiled: bool, now: datetime,
-                      ack: AckPolicy) -> None:
-        """Store (or reopen) the alerts these conflicts raise (:mod:`hotline.alerting`)."""
-        raise_alerts(tx, d, conflicts, refiled, now, ack, _cause(actor, d))
+    def _declaration(self, actor: Actor, kind: Kind, id: str, volumes: tuple[Volume4D, ...],
+                     build: object, existing: Declaration | None, now: datetime,
+                     measured: float) -> tuple[Declaration, bool]:
+        """The declaration this write stores over ``existing``, and whether it (re)files
+        volumes (new, or moved)."""
+        refiled = existing is None or existing.volumes != volumes
+        base: dict[str, object] = {
+            "id": id,
+            "owner": actor.party,
+            "officer": actor.officer,
+            "version": 1 if existing is None else existing.version + 1,
+            "volumes": volumes,
+            "created_at": now if existing is None else existing.created_at,
+            "updated_at": now,
+            "filed_at": now if refiled or existing is None else existing.filed_at,
+            "lead_time": (
+                LeadTime(measured, self.config.lead_time.required_s(actor.party))
+                if refiled or existing is None
+                else existing.lead_time
+            ),
+        }
+        return build(base), refiled  # type: ignore[operator]
+
+    def _plan(self, actor: Actor, kind: Kind, id: str, volumes: tuple[Volume4D, ...],
+              build: object, prior: Declaration | None, candidates: Sequence[Declaration],
+              checked: Checked, now: datetime, measured: float) -> AlertPlan | None:
+        """The alerts this write will raise if nothing changes before it takes its lock:
+        built outside the lock from what the read saw, with the exact checks (the locked
+        part checks that the plan still fits, else builds it anew); ``None`` if none."""
+        declaration, refiled = self._declaration(actor, kind, id, volumes, build, prior,
+                                                 now, measured)
+        conflicts = self._find_conflicts(declaration, candidates, checked)
+        if not conflicts:
+            return None
+        return plan_alerts(declaration, conflicts, refiled, now, self.config.ack,
+                           _cause(actor, declaration))
 
     @staticmethod
     def _check_write(

@@ -65,22 +65,27 @@ class Cursor(Protocol):
 
 class DecodeCache:
     """Decoded declarations keyed by (kind, id, version, updated_at): decoding JSON into
-    validated domain objects is the costliest part of reading candidates."""
+    validated domain objects is the costliest part of reading candidates. A hit counts only
+    if the stored text is the same too: a declaration withdrawn and filed again restarts at
+    version 1, and on a clock that does not move (a manual or simulated one) it can do so at
+    the same ``updated_at`` (comparing the texts costs far less than decoding)."""
 
     def __init__(self, capacity: int = 200_000) -> None:
-        self._items: OrderedDict[tuple[str, str, int, str], Declaration] = OrderedDict()
+        self._items: OrderedDict[tuple[str, str, int, str], tuple[str, Declaration]] = \
+            OrderedDict()
         self._capacity = capacity
         self._lock = threading.Lock()
 
     def get(self, key: tuple[str, str, int, str], body: str) -> Declaration:
         with self._lock:
             hit = self._items.get(key)
-            if hit is not None:
+            if hit is not None and hit[0] == body:
                 self._items.move_to_end(key)
-                return hit
+                return hit[1]
         decoded = declaration_from_json(json.loads(body), trusted=True)
         with self._lock:
-            self._items[key] = decoded
+            self._items[key] = (body, decoded)
+            self._items.move_to_end(key)
             if len(self._items) > self._capacity:
                 self._items.popitem(last=False)
         return decoded
