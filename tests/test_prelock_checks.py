@@ -43,8 +43,11 @@ def test_a_write_landing_before_the_lock_is_still_found(store: SqlStore,
     other = HotlineService(store, clock)
     t = clock.now() + timedelta(hours=1)
     other.put_notice(BLUE, "b", NoticeDraft((vol(box(35, 37, 10), t, 2),)))
-    svc.between = lambda: other.put_notice(
-        CIVIL, "c", NoticeDraft((vol(box(35.05, 37.05, 10), t, 2),)))
+
+    def file_c() -> None:
+        other.put_notice(CIVIL, "c", NoticeDraft((vol(box(35.05, 37.05, 10), t, 2),)))
+
+    svc.between = file_c
     result = svc.put_notice(RED, "r", NoticeDraft((vol(box(35.1, 37.1, 10), t, 2),)))
 
     assert sorted(c.other.id for c in result.conflicts) == ["b", "c"]
