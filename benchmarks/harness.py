@@ -131,6 +131,8 @@ def engine_databases(engine: str, workdir: Path) -> Iterator[Any]:
         query = "?group_commit=off" if engine == "sqlite-serial" else ""
         yield lambda name: f"sqlite:///{(workdir / f'{name}.db').resolve()}{query}"
         return
+    # postgresql-serial: group commit off, each write its own transaction from the pool
+    query = "?group_commit=off" if engine == "postgresql-serial" else ""
     server = PrivatePostgres().start()
     assert server.root is not None
     postmaster = int((server.root / "data" / "postmaster.pid").read_text().split()[0])
@@ -139,7 +141,7 @@ def engine_databases(engine: str, workdir: Path) -> Iterator[Any]:
         def fresh(name: str) -> str:
             with psycopg.connect(server.dsn, autocommit=True) as conn:
                 conn.execute(f'CREATE DATABASE "{name}"')
-            return server.dsn.rsplit("/", 1)[0] + f"/{name}"
+            return server.dsn.rsplit("/", 1)[0] + f"/{name}{query}"
         yield fresh
     finally:
         OUR_ROOTS.discard(postmaster)
@@ -157,7 +159,7 @@ def durability(db_url: str) -> dict[str, Any]:
             raise SystemExit(f"SQLite is not in WAL mode: {mode}")
         # synchronous is per connection: the server's own store sets and asserts it
         return {"journal_mode": mode, "sqlite_version": sqlite3.sqlite_version}
-    with psycopg.connect(db_url, autocommit=True) as conn:
+    with psycopg.connect(db_url.removesuffix("?group_commit=off"), autocommit=True) as conn:
         got = {k: str(conn.execute(f"SHOW {k}").fetchone()[0])  # type: ignore[index]
                for k in ("fsync", "synchronous_commit", "server_version")}
     if got["fsync"] != "on" or got["synchronous_commit"] != "on":

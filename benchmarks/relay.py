@@ -393,7 +393,8 @@ def parse(argv: Sequence[str]) -> Options:
     p.add_argument("--quick", action="store_true", help="sqlite, 100/s, 3 s")
     p.add_argument("--series", default="alerts,messages",
                    help="alerts and/or messages (default both)")
-    p.add_argument("--engines", help="sqlite,sqlite-serial,postgresql (default sqlite and "
+    p.add_argument("--engines", help="sqlite,sqlite-serial,postgresql,postgresql-serial "
+                   "(the -serial ones with group commit off; default sqlite and "
                    "postgresql; --quick: sqlite)")
     p.add_argument("--rates", help="target alerts or messages/s (default 100,1000; "
                    "--quick: 100)")
@@ -420,9 +421,9 @@ def parse(argv: Sequence[str]) -> Options:
     engines = a.engines.split(",") if a.engines else (
         ["sqlite"] if a.quick else ["sqlite", "postgresql"])
     for e in engines:
-        if e not in ("sqlite", "sqlite-serial", "postgresql"):
-            p.error(f"unknown engine {e!r}: use sqlite, sqlite-serial (group commit off) "
-                    "and/or postgresql")
+        if e not in ("sqlite", "sqlite-serial", "postgresql", "postgresql-serial"):
+            p.error(f"unknown engine {e!r}: use sqlite, postgresql, and their -serial "
+                    "variants (group commit off)")
     rates = [int(r) for r in a.rates.split(",")] if a.rates else (
         [100] if a.quick else [100, 1000])
     seconds = a.seconds if a.seconds is not None else (3.0 if a.quick else 10.0)

@@ -10,6 +10,13 @@ Appending an audit record takes one more exclusive key, :data:`AUDIT_KEY`, alway
 deadlock) and only just before the append, so the lock serialising the log's seqs is held only
 from the append to the commit.
 
+Group commit (:mod:`hotline.adapters.storage.group_commit`, on unless the URL says
+``?group_commit=off``): the writes of a process run on one writer connection, in shared
+transactions. The first write of a batch waits for its advisory locks; a later one joins only
+if it gets them at once (``pg_try_advisory_xact_lock`` in its savepoint), else the batch
+commits first. The audit key is taken by the batch's first append and held to its commit, so
+the log's seqs are serialised once per batch instead of once per write.
+
 Reads (``read()``, a READ ONLY transaction) take their connections from a pool of their own
 (:data:`READ_POOL_SIZE`): a writer holds its pooled connection while it waits for advisory
 locks, so under a queue of writers a shared pool had no connection left for reads, and event
@@ -21,8 +28,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from hotline.adapters.storage.group_commit import GroupCommit
 from hotline.adapters.storage.sql import SqlStore, SqlTx, apply_migrations
+from hotline.domain.errors import InvalidInput
 from hotline.ports import LockScope, StoreTx
 
 #: The global advisory key: the signed form of S2 cell id 0, which is no valid cell.
@@ -39,11 +49,16 @@ class PostgresStore(SqlStore):
     engine = "postgresql"
 
     def __init__(self, dsn: str, min_size: int = 1, max_size: int = 16,
-                 read_size: int = READ_POOL_SIZE) -> None:
+                 read_size: int = READ_POOL_SIZE, *, group_commit: bool | None = None) -> None:
         super().__init__()
         from psycopg_pool import ConnectionPool
 
+        dsn, in_url = _strip_group_commit(dsn)
         self.dsn = dsn
+        #: None: writes go through the pool, each its own transaction (``?group_commit=off``)
+        self.writes: GroupCommit | None = None
+        if (in_url if group_commit is None else group_commit):
+            self.writes = GroupCommit(self, self.bell.ring)
         self.pool: Any = ConnectionPool(
             dsn, min_size=min_size, max_size=max_size, open=True, kwargs={"autocommit": False}
         )
@@ -71,9 +86,10 @@ class PostgresStore(SqlStore):
                 if lock.everything:
                     cur.execute("SELECT pg_advisory_xact_lock(%s)", (GLOBAL_KEY,))
                 else:
-                    cur.execute("SELECT pg_advisory_xact_lock_shared(%s)", (GLOBAL_KEY,))
-                    for key in sorted(set(lock.keys)):
-                        cur.execute("SELECT pg_advisory_xact_lock(%s)", (key,))
+                    with conn.pipeline():  # one round trip, in this order
+                        cur.execute("SELECT pg_advisory_xact_lock_shared(%s)", (GLOBAL_KEY,))
+                        for key in sorted(set(lock.keys)):
+                            cur.execute("SELECT pg_advisory_xact_lock(%s)", (key,))
             else:
                 cur.execute("SET TRANSACTION READ ONLY")
             tx = SqlTx(cur, "%s", self.cache, _AUDIT_LOCK)
@@ -82,7 +98,53 @@ class PostgresStore(SqlStore):
             self.bell.ring(tx.appended_events)
 
     def write(self, lock: LockScope) -> AbstractContextManager[StoreTx]:
+        if self.writes is not None:
+            return self.writes.write(lock)
         return self._transaction(lock)
+
+    # -- the group committer's engine (hotline.adapters.storage.group_commit.WriteEngine)
+    def connect(self) -> Any:
+        import psycopg
+
+        return psycopg.connect(self.dsn, autocommit=True)  # BEGIN and COMMIT are explicit
+
+    def begin(self, conn: Any, lock: LockScope) -> None:
+        conn.execute("BEGIN")
+        if lock.everything:
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (GLOBAL_KEY,))
+            return
+        with conn.pipeline():  # one round trip, in this order
+            conn.execute("SELECT pg_advisory_xact_lock_shared(%s)", (GLOBAL_KEY,))
+            for key in sorted(set(lock.keys)):
+                conn.execute("SELECT pg_advisory_xact_lock(%s)", (key,))
+
+    def join(self, conn: Any, lock: LockScope) -> bool:
+        if lock.everything:
+            row = conn.execute("SELECT pg_try_advisory_xact_lock(%s)", (GLOBAL_KEY,)).fetchone()
+            return bool(row[0])
+        keys = sorted(set(lock.keys))
+        row = conn.execute(
+            "SELECT pg_try_advisory_xact_lock_shared(%s)"
+            + "".join(" AND pg_try_advisory_xact_lock(%s)" for _ in keys),
+            (GLOBAL_KEY, *keys)).fetchone()
+        return bool(row[0])
+
+    def tx(self, conn: Any) -> SqlTx:
+        return SqlTx(conn.cursor(), "%s", self.cache, _AUDIT_LOCK)
+
+    def broken(self, conn: Any) -> bool:
+        return bool(conn.closed or conn.broken)
+
+    @property
+    def commits(self) -> int:
+        """Group commits made (0 with group commit off)."""
+        return 0 if self.writes is None else self.writes.commits
+
+    @property
+    def failed_commits(self) -> int:
+        """Group commits that failed (in-memory state built from their writes, such as the
+        audit trail's Merkle log, must be rebuilt from the database)."""
+        return 0 if self.writes is None else self.writes.failed_commits
 
     def read(self) -> AbstractContextManager[StoreTx]:
         return self._transaction(None)
@@ -96,5 +158,22 @@ class PostgresStore(SqlStore):
         return {"synchronous_commit": str(row[0]), "fsync": str(fsync[0])}
 
     def close(self) -> None:
+        if self.writes is not None:
+            self.writes.close()
         self.read_pool.close()
         self.pool.close()
+
+
+def _strip_group_commit(url: str) -> tuple[str, bool]:
+    """The URL without Hotline's own ``group_commit=on|off`` parameter (libpq would refuse
+    it), and whether group commit is on (the default)."""
+    parts = urlsplit(url)
+    params = parse_qsl(parts.query, keep_blank_values=True)
+    ours = [v for k, v in params if k == "group_commit"]
+    if not ours:
+        return url, True
+    if ours[-1] not in ("on", "off"):
+        raise InvalidInput(f"group_commit={ours[-1]!r} in the database URL",
+                           hint="use group_commit=on or group_commit=off")
+    rest = urlencode([(k, v) for k, v in params if k != "group_commit"])
+    return urlunsplit(parts._replace(query=rest)), ours[-1] == "on"

@@ -562,6 +562,17 @@ class SqlStore:
     def read(self) -> AbstractContextManager[StoreTx]:
         raise NotImplementedError
 
+    @property
+    def commits(self) -> int:
+        """Group commits made by this process (each covering one or more writes)."""
+        return 0
+
+    @property
+    def failed_commits(self) -> int:
+        """Group commits that failed: in-memory state built from their writes (the audit
+        trail's Merkle log) must be rebuilt from the database."""
+        return 0
+
     def close(self) -> None:
         raise NotImplementedError
 

@@ -38,8 +38,16 @@ class EventRows(RowsMixin):
     appended_events: set[str]  # set by the host transaction; see SqlTx
 
     def last_event_seq(self, party: str) -> int:
-        row = self._all("SELECT MAX(seq) FROM events WHERE party = ?", (party,))[0]
-        return 0 if row[0] is None else int(row[0])
+        return self.last_event_seqs((party,))[party]
+
+    def last_event_seqs(self, parties: Sequence[str]) -> dict[str, int]:
+        """Each party's last event seq (0 if none), in one statement (one round trip on
+        PostgreSQL; a branch per party, so each is one index probe on both engines)."""
+        wanted = list(dict.fromkeys(parties))
+        branch = "SELECT CAST(? AS TEXT), (SELECT MAX(seq) FROM events WHERE party = ?)"
+        rows = self._all(" UNION ALL ".join([branch] * len(wanted)),
+                         [x for party in wanted for x in (party, party)])
+        return {party: 0 if seq is None else int(seq) for party, seq in rows}
 
     def append_event(self, party: str, kind: str, item_id: str, body: Mapping[str, Any],
                      at: datetime) -> int:
@@ -52,13 +60,11 @@ class EventRows(RowsMixin):
         if not items:
             return []
         self.lock_audit()  # serialises appends to every party's stream until the commit
-        last: dict[str, int] = {}
+        last = self.last_event_seqs([party for party, *_ in items])
+        self.appended_events.update(last)  # the store rings their bells after the commit
         rows, seqs = [], []
         created = stamp(at)
         for party, kind, item_id, body in items:
-            if party not in last:
-                last[party] = self.last_event_seq(party)
-                self.appended_events.add(party)  # the store rings its bell after the commit
             seq = last[party] = last[party] + 1
             text = body if isinstance(body, str) else json.dumps(body, separators=(",", ":"))
             rows.append((party, seq, kind, item_id, text, created, None, None, None))

@@ -7,48 +7,23 @@ connection; readers use WAL snapshots and never block writers. Writers never che
 would put a database-file fsync into some unlucky write's latency): a background thread runs
 passive checkpoints instead.
 
-Group commit: a commit costs one fsync of the WAL (~5 ms here), which capped writes at ~200/s.
-Writers therefore share one writer connection and *batch*: each write runs as a SAVEPOINT
-inside an open ``BEGIN IMMEDIATE`` transaction (its failure rolls back only its own
-savepoint), and the batch is committed — one fsync for all — by the writer that finds no other
-writer queued behind it, or once it holds :data:`MAX_BATCH` writes or is :data:`MAX_BATCH_S`
-old. No write returns before its batch is durably committed (a failed COMMIT fails every write
-of the batch), so "committed before acknowledged" still holds; alone, a writer commits at once
-as before. Within a batch, writes are still serialised and each sees the ones before it.
+Group commit (:mod:`hotline.adapters.storage.group_commit`): a commit costs one fsync of the
+WAL (~5 ms here), which capped writes at ~200/s, so the writers of a process share one writer
+connection and batch their writes into shared transactions. ``BEGIN IMMEDIATE`` takes SQLite's
+only write lock, so every write may join an open batch.
 """
 
 from __future__ import annotations
 
-import contextlib
 import sqlite3
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 
+from hotline.adapters.storage.group_commit import GroupCommit
 from hotline.adapters.storage.sql import SqlStore, SqlTx, apply_migrations
 from hotline.ports import LockScope, StoreTx
-
-#: The most writes one group commit holds, and the oldest it may get (seconds). A lone
-#: writer commits at once; under load a batch stays open while writers keep queueing, up to
-#: 30 ms: at 100 conflict writes/s (1,000 alerts/s) 10 ms gave ~2 writes per fsync and left the
-#: server just short of the rate (alert p99 0.1-0.7 s), 30 ms ~4 and kept up (p99 37-98 ms in
-#: 3 of 3 alternating runs; docs/BENCHMARKS.md, relay).
-MAX_BATCH = 64
-MAX_BATCH_S = 0.030
-
-
-@dataclass(slots=True)
-class _Batch:
-    """One open group transaction: its writes wait on ``done``; ``error`` if COMMIT failed."""
-
-    started: float
-    writes: int = 0
-    bells: set[str] = field(default_factory=set)
-    done: threading.Event = field(default_factory=threading.Event)
-    error: BaseException | None = None
 
 
 class SqliteStore(SqlStore):
@@ -63,21 +38,12 @@ class SqliteStore(SqlStore):
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._guard = threading.Lock()
-        # Writers of this process queue on a mutex before BEGIN IMMEDIATE: SQLite's own busy
-        # handler sleeps with a backoff of up to 100 ms, which made p99 latency under
-        # concurrency ~500 ms. The busy timeout still arbitrates between processes.
-        self._writer = threading.Lock()
-        self._queue_guard = threading.Lock()
-        self._queued = 0  # writers waiting for, or holding, the writer mutex
-        self._batch: _Batch | None = None  # the open group transaction (under _writer)
-        self._writer_conn: sqlite3.Connection | None = None
-        self._writer_cur: sqlite3.Cursor | None = None
-        #: False: every write commits alone (``?group_commit=off``; the benchmark's baseline)
-        self.group_commit = group_commit
-        self.commits = 0  # group commits made (each covering one or more writes)
-        #: group commits that failed: in-memory state built from their writes (the audit
-        #: trail's Merkle log) must be rebuilt from the database
-        self.failed_commits = 0
+        # Writers of this process queue on a mutex (the group committer's) before BEGIN
+        # IMMEDIATE: SQLite's own busy handler sleeps with a backoff of up to 100 ms, which
+        # made p99 latency under concurrency ~500 ms. The busy timeout still arbitrates
+        # between processes.
+        self._writer_cur: tuple[sqlite3.Connection, sqlite3.Cursor] | None = None
+        self.writes = GroupCommit(self, self.bell.ring, enabled=group_commit)
         self._migrate()
         self._stop = threading.Event()
         self._checkpointer = threading.Thread(
@@ -160,80 +126,50 @@ class SqliteStore(SqlStore):
         if tx.appended_events:
             self.bell.ring(tx.appended_events)
 
-    @contextmanager
-    def _write(self) -> Iterator[StoreTx]:
-        with self._queue_guard:
-            self._queued += 1
-        batch: _Batch | None = None
-        failed = False
-        with self._writer:
-            try:
-                conn = self._writing_conn()
-                if self._batch is None:
-                    conn.execute("BEGIN IMMEDIATE")
-                    self._batch = _Batch(time.monotonic())
-                batch = self._batch
-                conn.execute("SAVEPOINT w")
-                try:
-                    tx = SqlTx(self._writer_cursor(), "?", self.cache, small_statements=True)
-                    yield tx
-                except BaseException:
-                    failed = True
-                    conn.execute("ROLLBACK TO w")
-                    conn.execute("RELEASE w")
-                    raise
-                conn.execute("RELEASE w")
-                batch.writes += 1
-                batch.bells |= tx.appended_events
-            finally:
-                with self._queue_guard:
-                    self._queued -= 1
-                    alone = self._queued == 0
-                if batch is not None and (
-                        alone or not self.group_commit or batch.writes >= MAX_BATCH
-                        or time.monotonic() - batch.started >= MAX_BATCH_S):
-                    self._commit(batch)
-        if batch is not None and not failed:
-            batch.done.wait()
-            if batch.error is not None:
-                raise batch.error
+    # -- the group committer's engine (hotline.adapters.storage.group_commit.WriteEngine)
+    def connect(self) -> sqlite3.Connection:
+        return self._open()
 
-    def _commit(self, batch: _Batch) -> None:
-        """COMMIT the open batch (holding the writer mutex) and release its writers."""
-        assert self._writer_conn is not None
-        self._batch = None
-        try:
-            self._writer_conn.execute("COMMIT")
-            self.commits += 1
-        except BaseException as exc:  # every write of the batch fails with it
-            batch.error = exc
-            self.failed_commits += 1
-            with contextlib.suppress(sqlite3.Error):
-                self._writer_conn.execute("ROLLBACK")
-        finally:
-            batch.done.set()
-        if batch.error is None and batch.bells:
-            self.bell.ring(batch.bells)
+    def begin(self, conn: sqlite3.Connection, lock: LockScope) -> None:
+        conn.execute("BEGIN IMMEDIATE")  # SQLite's one write lock covers every LockScope
 
-    def _writing_conn(self) -> sqlite3.Connection:
-        """The one connection every writer of this process uses (under the writer mutex)."""
-        if self._writer_conn is None:
-            self._writer_conn = self._open()
-            self._writer_cur = self._writer_conn.cursor()
-        return self._writer_conn
+    def join(self, conn: sqlite3.Connection, lock: LockScope) -> bool:
+        return True  # the batch holds the database's only write lock
 
-    def _writer_cursor(self) -> sqlite3.Cursor:
+    def tx(self, conn: sqlite3.Connection) -> SqlTx:
+        return SqlTx(self._writer_cursor(conn), "?", self.cache, small_statements=True)
+
+    def broken(self, conn: sqlite3.Connection) -> bool:
+        return False
+
+    def _writer_cursor(self, conn: sqlite3.Connection) -> sqlite3.Cursor:
         """The writer connection's one cursor, reused by every write. With a cursor per
         write, concurrent writers (tests/test_audit_store.py) failed about 1 run in 4 with
         "bad parameter or other API misuse" from executemany — most likely an old cursor
         finalised by another thread racing the next writer for a cached statement; with one
         cursor they have not failed since."""
-        assert self._writer_cur is not None
-        return self._writer_cur
+        if self._writer_cur is None or self._writer_cur[0] is not conn:
+            self._writer_cur = (conn, conn.cursor())
+        return self._writer_cur[1]
+
+    @property
+    def group_commit(self) -> bool:
+        """False: every write commits alone (``?group_commit=off``; a benchmark baseline)."""
+        return self.writes.enabled
+
+    @property
+    def commits(self) -> int:
+        """Group commits made (each covering one or more writes)."""
+        return self.writes.commits
+
+    @property
+    def failed_commits(self) -> int:
+        """Group commits that failed (in-memory state built from their writes, such as the
+        audit trail's Merkle log, must be rebuilt from the database)."""
+        return self.writes.failed_commits
 
     def write(self, lock: LockScope) -> AbstractContextManager[StoreTx]:
-        # BEGIN IMMEDIATE takes SQLite's single write lock: it covers every LockScope.
-        return self._write()
+        return self.writes.write(lock)
 
     def read(self) -> AbstractContextManager[StoreTx]:
         return self._transaction("BEGIN")
@@ -254,5 +190,5 @@ class SqliteStore(SqlStore):
                 conn.close()
             self._all.clear()
         self._local = threading.local()
-        self._writer_conn = None
+        self.writes.close()
         self._writer_cur = None
