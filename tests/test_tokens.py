@@ -78,3 +78,34 @@ def test_jwks_url(tmp_path: Path, jwks_server: tuple[str, rsa.RSAPrivateKey]) ->
     unknown = client.get("/v1/notices",
                          headers={"Authorization": f"Bearer {_token(_key(), kid='k2')}"})
     assert unknown.status_code == 401
+
+
+def test_a_remembered_token_still_expires_and_a_removed_key_stops_counting(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Valid tokens are remembered (no signature check per request), but never past their
+    ``exp``, and only for ``REMEMBER_S``: a key dropped from the trusted set stops being
+    honoured within that time."""
+    import time
+
+    import hotline.adapters.tokens as tokens
+
+    key = _key()
+    validator = tokens.TokenValidator(issuer="idp", audience="hotline",
+                                      public_keys=[key.public_key()])
+    now = time.time()
+    short = mint(key, party="blue", officer="o", scopes=["duty"], issuer="idp",
+                 audience="hotline", ttl_s=2, now=now - 1)  # expires in ~1 s
+    assert validator.validate(short).party == "blue"
+    assert validator.validate(short).party == "blue"  # remembered
+    time.sleep(max(0.0, now + 1.05 - time.time()))
+    with pytest.raises(tokens.Unauthorized, match="expired"):
+        validator.validate(short)
+
+    monkeypatch.setattr(tokens, "REMEMBER_S", 0.3)
+    long = _token(key)
+    assert validator.validate(long).party == "blue"
+    validator.keys = []  # the key is no longer trusted
+    assert validator.validate(long).party == "blue"  # still remembered, for a moment
+    time.sleep(0.35)
+    with pytest.raises(tokens.Unauthorized):
+        validator.validate(long)
