@@ -332,9 +332,12 @@ def normalise_and_check(vertices: Sequence[LatLng]) -> tuple[LatLng, ...]:
 
 def _check_not_collinear(px: FloatArray, py: FloatArray) -> None:
     """Raise if all points lie (within MIN_MEAN_WIDTH_M) on one straight line: one geodesic."""
-    pts = np.column_stack([px - px.mean(), py - py.mean()])
-    _, _, vt = np.linalg.svd(pts, full_matrices=False)
-    if float(np.abs(pts @ vt[-1]).max()) < MIN_MEAN_WIDTH_M:
+    x, y = px - px.mean(), py - py.mean()
+    # The points' principal axis (the line through their mean that fits them best) has angle
+    # t with tan(2t) = 2 sxy / (sxx - syy); they are in line if none is MIN_MEAN_WIDTH_M off it.
+    # (The closed form of the smallest singular vector: an SVD cost ~5x more here.)
+    t = 0.5 * math.atan2(2.0 * float(x @ y), float(x @ x) - float(y @ y))
+    if float(np.abs(y * math.cos(t) - x * math.sin(t)).max()) < MIN_MEAN_WIDTH_M:
         raise InvalidGeometry(
             "polygon is degenerate: all vertices lie on one line (zero area)",
             hint="give an outline that encloses an area",

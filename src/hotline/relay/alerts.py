@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -277,7 +277,7 @@ def alert_json_text(a: Alert, body_text: str) -> str:
     >>> json.loads(alert_json_text(a, '{"k":[1]}')) == alert_json(a)
     True
     """
-    head = alert_json(replace(a, body={}))
+    head = alert_json(a)  # (refers to the body, does not encode it)
     del head["body"]
     text = json.dumps(head, separators=(",", ":"))
     return f'{text[:-1]},"body":{body_text}}}'
