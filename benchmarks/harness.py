@@ -8,6 +8,7 @@ Imported by ``benchmarks/strategic.py``, ``benchmarks/relay.py`` and
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import platform
 import subprocess
@@ -215,7 +216,23 @@ def machine() -> dict[str, Any]:
     except (OSError, StopIteration, ValueError):
         pass
     return {"cpu_count": os.cpu_count(), "cpu": cpu, "memory": mem,
-            "python": platform.python_version(), "platform": platform.platform()}
+            "python": platform.python_version(), "platform": platform.platform(),
+            "interpreter_speed_ms": interpreter_speed_ms()}
+
+
+def interpreter_speed_ms() -> float:
+    """How fast this machine runs plain Python right now: the best of 5 runs of a fixed
+    loop (10^6 additions), in ms. The shared machines these figures come from have differed
+    by 2-3x in it between days, so compare figures of different runs through it.
+    (This session's machine: ~170 ms quiet.)"""
+    best = math.inf
+    for _ in range(5):
+        t0 = time.perf_counter()
+        total = 0
+        for i in range(1_000_000):
+            total += i
+        best = min(best, time.perf_counter() - t0)
+    return round(best * 1e3, 1)
 
 
 def exit_code(failures: list[str], marks: list[dict[str, Any]], strict: bool) -> int:

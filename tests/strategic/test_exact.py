@@ -501,3 +501,32 @@ def test_far_apart_footprints() -> None:
     assert state == APART
     assert footprint_distance_m(a, b) == pytest.approx(d_ref, abs=TOLERANCE_M)
     assert not footprints_conflict(a, b, 1e6)
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("kind", KINDS)
+def test_convex_shortcut_agrees_with_the_general_overlap_test(kind: str, size: str) -> None:
+    """Two convex polygons overlap if their planar intersection's area over its perimeter
+    exceeds CONVEX_ACCEPT_M (``_overlap``'s shortcut); on every pair of the reference cases,
+    and on overlaps a few cm to a few m deep, it must say what the general test (relate,
+    intersect, erode by half the depth) says."""
+    from dataclasses import replace
+
+    from hotline.strategic.exact import prepare
+
+    rng = np.random.default_rng(7 + 10 * KINDS.index(kind) + SIZES.index(size))
+    pairs = [(c.a, c.b) for c in cases(kind, size)]
+    pairs += [near_contact(rng, kind, size, g) for g in (-0.02, -0.2, -2.0, -8.0)
+              for _ in range(4)]
+    shortcut = 0
+    for a, b in pairs:
+        if not (isinstance(a, Polygon) and isinstance(b, Polygon)):
+            continue
+        pa, pb = prepare(a), prepare(b)
+        if not (pa.convex and pb.convex):
+            continue
+        shortcut += 1
+        general = footprints_overlap(replace(pa, convex=False, planar={}),
+                                     replace(pb, convex=False, planar={}))
+        assert footprints_overlap(pa, pb) == general, (a, b)
+    assert shortcut >= 5  # the shortcut was taken often enough to mean something
