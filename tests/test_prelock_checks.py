@@ -1,5 +1,6 @@
 """A write finds its conflicts and builds its alerts *before* it takes the write lock, then
-repeats only the candidate query under the lock (``HotlineService._put``). These tests put a
+repeats only the candidate query under the lock (``HotlineService._put``; by default only
+with ``early_checks="always"``; the default, "never", does it all under the lock). These tests put a
 second party's write exactly between the two, on both engines, and check that nothing the
 early pass saw stale survives: the late conflict is found, its alerts are raised, and a
 declaration withdrawn and filed again (same id, version 1 again) is checked afresh."""
@@ -15,7 +16,7 @@ from hotline.adapters.clock import ManualClock
 from hotline.adapters.storage.sql import SqlStore
 from hotline.alerting import AlertPlan
 from hotline.domain.notice import Kind
-from hotline.service import Actor, HotlineService, NoticeDraft
+from hotline.service import Actor, HotlineService, NoticeDraft, ServiceConfig
 
 BLUE, RED, CIVIL = Actor("blue", "blue-1"), Actor("red", "red-1"), Actor("civil", "atc-1")
 
@@ -38,7 +39,7 @@ class Interleaved(HotlineService):
 
 def test_a_write_landing_before_the_lock_is_still_found(store: SqlStore,
                                                         clock: ManualClock) -> None:
-    svc = Interleaved(store, clock)
+    svc = Interleaved(store, clock, ServiceConfig(early_checks="always"))
     svc.plans = []
     other = HotlineService(store, clock)
     t = clock.now() + timedelta(hours=1)
@@ -62,7 +63,7 @@ def test_a_write_landing_before_the_lock_is_still_found(store: SqlStore,
 
 
 def test_a_plan_that_still_fits_is_the_one_stored(store: SqlStore, clock: ManualClock) -> None:
-    svc = Interleaved(store, clock)
+    svc = Interleaved(store, clock, ServiceConfig(early_checks="always"))
     svc.plans = []
     t = clock.now() + timedelta(hours=1)
     svc.put_notice(BLUE, "b", NoticeDraft((vol(box(35, 37, 10), t, 2),)))
@@ -82,7 +83,7 @@ def test_refiled_declaration_with_a_reused_version_is_checked_afresh(
     """Blue withdraws ``b`` and files it again in another altitude band between red's early
     pass and red's lock: same id, version 1 again, other volumes. Red's early result for it
     must not be reused: the overlap reported is the new band's."""
-    svc = Interleaved(store, clock)
+    svc = Interleaved(store, clock, ServiceConfig(early_checks="always"))
     svc.plans = []
     other = HotlineService(store, clock)
     t = clock.now() + timedelta(hours=1)
@@ -118,3 +119,18 @@ def test_withdrawn_and_refiled_at_the_same_instant_is_read_afresh(
     (c,) = svc.put_notice(RED, "r2", NoticeDraft((vol(box(35.1, 37.1, 10), t, 2),))).conflicts
     (o,) = c.overlaps
     assert (o.vertical.lower_m, o.vertical.upper_m) == (500, 1000)
+
+
+def test_by_default_there_is_no_early_pass(store: SqlStore, clock: ManualClock) -> None:
+    """The default (``early_checks="never"``) and an explicit "never": no early pass, and the
+    conflict is found under the lock."""
+    for n, config in enumerate((ServiceConfig(), ServiceConfig(early_checks="never"))):
+        early = config.early_checks + str(n)
+        svc = Interleaved(store, clock, config)
+        svc.plans = []
+        t = clock.now() + timedelta(hours=1)
+        lat = 35.0 + 2 * n  # apart from the other round's
+        svc.put_notice(BLUE, f"b-{early}", NoticeDraft((vol(box(lat, 37, 10), t, 2),)))
+        result = svc.put_notice(RED, f"r-{early}", NoticeDraft((vol(box(lat + 0.1, 37.1, 10),
+                                                                        t, 2),)))
+        assert svc.plans == [] and [c.other.id for c in result.conflicts] == [f"b-{early}"]

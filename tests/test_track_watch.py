@@ -15,6 +15,7 @@ from hotline.domain.altitude import AltitudeReference
 from hotline.domain.notice import ZoneRole
 from hotline.domain.tracks import ParseResult, TrackReport, make_report
 from hotline.domain.units import FT, KT, NM
+from hotline.ports import LockScope
 from hotline.service import Actor, HotlineService, ZoneDraft
 from hotline.tactical.live import EncounterWatch, LiveOptions
 from hotline.tactical.profiles import get_profile
@@ -171,3 +172,39 @@ def test_zone_approach_then_incursion(store: SqlStore, clock: ManualClock) -> No
     post(desk, make_report("red", "R9", clock.now(), LAT, 38.0, 8000.0,
                            AltitudeReference.W84, 100.0, 0.0, 0.0))
     assert watch.run_once().zone_events == 1
+
+
+def test_a_level_rise_after_acknowledgment_asks_for_a_new_one(store: SqlStore,
+                                                              clock: ManualClock) -> None:
+    """Blue acknowledges the encounter at level 1; when it rises to 2 the acknowledgment no
+    longer covers it: blue's alert is re-armed (ack cleared, a new deadline, an event and an
+    ``alert.rearm`` record), while red's, never acknowledged, is only updated."""
+    desk = TrackDesk(store, clock)
+    watch = TrackWatch(desk, store, clock, clear_after_s=5)
+    closing = 600 * KT
+    gap0 = 5 * NM + 180 * closing
+    acked_at: datetime | None = None
+    for k in range(0, 200, 4):
+        head_on(desk, clock.now(), max(gap0 - k * closing, 0.0))
+        watch.run_once()
+        with store.read() as tx:
+            mine = tx.alerts_for("blue")
+        if mine and acked_at is None:
+            assert mine[0].body["level"] == 1
+            acked_at = clock.now()
+            with store.write(LockScope()) as tx:
+                tx.ack_alert(mine[0].id, acked_at, "blue-1", {"receipt": "kept"})
+        if mine and mine[0].body["level"] == 2:
+            break
+        clock.advance(4)
+    with store.read() as tx:
+        (blue,) = tx.alerts_for("blue")
+        (red,) = tx.alerts_for("red")
+        events = [e.body["body"]["level"] for e in tx.events_for("blue")]
+    assert acked_at is not None and blue.body["level"] == 2
+    assert blue.ack_at is None and blue.receipt is None  # acknowledge again
+    assert blue.deadline_at is not None and blue.deadline_at > clock.now()
+    assert blue.reopened == 1 and red.reopened == 0
+    assert events == [1, 2]
+    actions = audit_actions(store)
+    assert actions.count("alert.rearm") == 1 and actions.count("alert.update") == 1

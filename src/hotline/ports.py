@@ -213,6 +213,12 @@ class StoreTx(Protocol):
         """Record the addressee's coordination of alert ``id``; False if recorded already."""
         ...
 
+    def rearm_alert(self, id: str, body: Mapping[str, Any], severity: Severity,
+                    deadline_at: datetime | None) -> bool:
+        """Ask again for the acknowledgment of open, acknowledged alert ``id`` (its ack,
+        escalation and delivery cleared, a new deadline); False if closed or unacknowledged."""
+        ...
+
     def reopen_alert(self, id: str, body: Mapping[str, Any], severity: Severity,
                      deadline_at: datetime | None) -> bool:
         """Reopen closed alert ``id`` (its ack, coordination, delivery cleared); False if

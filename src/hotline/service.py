@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Literal
 
 from hotline.alerting import AlertPlan, close_resolved, plan_alerts, raise_alerts
 from hotline.domain.errors import Conflict as ConflictError
@@ -58,6 +59,8 @@ from hotline.strategic.policy import LeadTimePolicy, SeparationPolicy
 SYSTEM_OFFICER = "hotline"
 
 
+EarlyChecks = Literal["always", "never"]
+
 #: Exact-check results of one write, per (kind, id, version) of the other declaration: its
 #: volumes and the overlaps found with them.
 Checked = dict[tuple[Kind, str, int],
@@ -84,6 +87,12 @@ class ServiceConfig:
     lead_time: LeadTimePolicy = field(default_factory=LeadTimePolicy)
     limits: Limits = field(default_factory=Limits)
     ack: AckPolicy = field(default_factory=AckPolicy)
+    #: Whether a write finds its conflicts and builds its alerts on a read snapshot before it
+    #: takes the write lock ("always"), or all under the lock ("never"). Early checks shorten
+    #: the time the lock is held, which pays when writers in *several processes* share one
+    #: database; in one process the interpreter lock serialises the work anyway and the
+    #: second candidate query made writes ~10 % slower (docs/BENCHMARKS.md), hence "never".
+    early_checks: EarlyChecks = "never"
 
 
 @dataclass(frozen=True, slots=True)
@@ -318,22 +327,28 @@ class HotlineService:
         serialised = self.store.serialises_all_writes
         checked: Checked = {}
         for _ in range(5):
-            # First, outside any write lock, on a read snapshot: the prior version, the
-            # exact checks against every candidate (the costly part, remembered per version
-            # of each candidate) and the alerts they raise. Under the lock the candidate
-            # query runs again, only what changed since is checked, and the alerts are
-            # only stored, so writers hold the lock for much less time.
-            with self.store.read() as tx:
-                prior = tx.get(kind, id)
-                seen = self._candidates(tx, kind, actor.party, queries)
+            # With early checks, first, outside the lock, on a read snapshot: the prior
+            # version, the exact checks against every candidate (the costly part, remembered
+            # per version of each candidate) and the alerts they raise. Under the lock the
+            # candidate query runs again, only what changed since is checked, and the alerts
+            # are only stored, so writers hold the lock for less time.
+            prior: Declaration | None = None
+            planned: AlertPlan | None = None
+            if self.config.early_checks == "always":
+                with self.store.read() as tx:
+                    prior = tx.get(kind, id)
+                    seen = self._candidates(tx, kind, actor.party, queries)
+                planned = self._plan(actor, kind, id, volumes, build, prior, seen, checked,
+                                     now, measured)
+            elif not serialised:
+                with self.store.read() as tx:
+                    prior = tx.get(kind, id)
             # The lock must also cover where the declaration was, so that a concurrent writer
             # cannot record a conflict with the old volumes after we moved them. (Where one
             # lock serialises all writes, it does: no need to widen it.)
             scope = lock
             if not serialised and prior is not None:
                 scope = _union(lock, self._lock_of(prior.volumes))
-            planned = self._plan(actor, kind, id, volumes, build, prior, seen, checked,
-                                 now, measured)
             with self.store.write(scope) as tx:
                 existing = tx.get(kind, id)
                 if not serialised and _version(existing) != _version(prior):

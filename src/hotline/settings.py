@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -60,6 +61,9 @@ class Settings(BaseSettings):
     max_area_km2: float = 1_000_000.0
     max_volumes: int = 100
     max_body_bytes: int = 8 * 1024 * 1024
+    early_checks: Literal["always", "never"] = Field(
+        "never", description="always: find a write's conflicts on a snapshot before taking "
+        "the write lock (for several server processes on one database); never: all under it")
 
     # Outbound webhooks
     webhook_poll_s: float = Field(0.2, gt=0, description="how often to look for events")
@@ -141,6 +145,7 @@ class Settings(BaseSettings):
             lead_time=LeadTimePolicy(self.lead_time_min_s, pairs),
             limits=Limits(max_volumes=self.max_volumes, max_area_m2=self.max_area_km2 * 1e6),
             ack=self.ack_policy(),
+            early_checks=self.early_checks,
         )
 
     def track_config(self) -> TrackConfig:

@@ -12,7 +12,10 @@ encounters (need to know), and turns what it found into alerts through the relay
 * a situation's alert is created (``alert.create`` audit record, an event to the addressee)
   the first time, and updated (``alert.update``: new severity and body, an event) only when its
   level changes (the well-clear alerter's filtered level: 1 preventive, 2 corrective,
-  3 warning; see :mod:`hotline.tactical.live`). A zone approach and an incursion into the same
+  3 warning; see :mod:`hotline.tactical.live`). If the level *rises* on an alert already
+  acknowledged, the acknowledgment was for a lesser danger: the alert is re-armed
+  (``alert.rearm``: acknowledgment, escalation and delivery cleared, a new ack deadline by its
+  severity), so the addressee must acknowledge again. A zone approach and an incursion into the same
   zone are two situations (an incursion is a new alert needing its own acknowledgment; the
   approach then closes). An incursion or a level-3 encounter is ``urgent``, the rest
   ``warning``; the ack deadline is set at creation by severity;
@@ -236,10 +239,14 @@ class TrackWatch:
             tx.add_alerts([alert])
             self._audit(tx, alert, "alert.create", now, cause={"action": "tracks.watch"})
             return True
+        before = existing.body.get("level") if isinstance(existing.body, Mapping) else None
+        deadline = self.ack.first_deadline(s.severity.value, now)
         if existing.closed_at is not None:
-            tx.reopen_alert(s.id, s.body, s.severity,
-                            self.ack.first_deadline(s.severity.value, now))
+            tx.reopen_alert(s.id, s.body, s.severity, deadline)
             action = "alert.reopen"
+        elif isinstance(before, int) and s.level > before and tx.rearm_alert(
+                s.id, s.body, s.severity, deadline):
+            action = "alert.rearm"  # acknowledged at a lower level: acknowledge again
         else:
             action = "alert.update"
         tx.update_alert(s.id, s.kind, s.severity, s.body)

@@ -102,6 +102,23 @@ class AlertLifecycleRows(RowsMixin):
             return True
         return False
 
+    def rearm_alert(self, id: str, body: Mapping[str, Any], severity: Severity,
+                    deadline_at: datetime | None) -> bool:
+        """Ask again for the acknowledgment of open, acknowledged alert ``id`` (its situation
+        got worse): new body, severity and ack deadline; acknowledgment, escalation and
+        delivery cleared, ``reopened`` + 1; False if it was closed or not acknowledged."""
+        if not self._all("SELECT 1 FROM alerts WHERE id = ? AND closed_at IS NULL "
+                         "AND ack_at IS NOT NULL", (id,)):
+            return False
+        self._run(
+            "UPDATE alerts SET ack_at = NULL, ack_by = NULL, receipt = NULL, "
+            "escalated_at = NULL, escalation_level = 0, unacked_at = NULL, "
+            "delivered_at = NULL, delivered_by = NULL, delivery_lead_s = NULL, "
+            "body = ?, severity = ?, deadline_at = ?, reopened = reopened + 1 WHERE id = ?",
+            (json.dumps(dict(body), separators=(",", ":")), severity.value,
+             None if deadline_at is None else stamp(deadline_at), id))
+        return True
+
     def reopen_alert(self, id: str, body: Mapping[str, Any], severity: Severity,
                      deadline_at: datetime | None) -> bool:
         """Reopen closed alert ``id`` with a new body, severity and ack deadline: closure,
