@@ -8,7 +8,7 @@ declaration withdrawn and filed again (same id, version 1 again) is checked afre
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from builders import box, vol
@@ -37,13 +37,20 @@ class Interleaved(HotlineService):
         return plan
 
 
-def test_a_write_landing_before_the_lock_is_still_found(store: SqlStore,
-                                                        clock: ManualClock) -> None:
+def _blue_filed(store: SqlStore, clock: ManualClock
+                ) -> tuple[Interleaved, HotlineService, datetime]:
+    """Red's interleaved service, another service, and the start of blue's notice "b"."""
     svc = Interleaved(store, clock, ServiceConfig(early_checks="always"))
     svc.plans = []
     other = HotlineService(store, clock)
     t = clock.now() + timedelta(hours=1)
     other.put_notice(BLUE, "b", NoticeDraft((vol(box(35, 37, 10), t, 2),)))
+    return svc, other, t
+
+
+def test_a_write_landing_before_the_lock_is_still_found(store: SqlStore,
+                                                        clock: ManualClock) -> None:
+    svc, other, t = _blue_filed(store, clock)
 
     def file_c() -> None:
         other.put_notice(CIVIL, "c", NoticeDraft((vol(box(35.05, 37.05, 10), t, 2),)))
@@ -83,11 +90,7 @@ def test_refiled_declaration_with_a_reused_version_is_checked_afresh(
     """Blue withdraws ``b`` and files it again in another altitude band between red's early
     pass and red's lock: same id, version 1 again, other volumes. Red's early result for it
     must not be reused: the overlap reported is the new band's."""
-    svc = Interleaved(store, clock, ServiceConfig(early_checks="always"))
-    svc.plans = []
-    other = HotlineService(store, clock)
-    t = clock.now() + timedelta(hours=1)
-    other.put_notice(BLUE, "b", NoticeDraft((vol(box(35, 37, 10), t, 2),)))
+    svc, other, t = _blue_filed(store, clock)
 
     def move() -> None:
         other.delete(BLUE, Kind.NOTICE, "b")

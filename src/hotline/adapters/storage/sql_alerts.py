@@ -107,29 +107,28 @@ class AlertLifecycleRows(RowsMixin):
         """Ask again for the acknowledgment of open, acknowledged alert ``id`` (its situation
         got worse): new body, severity and ack deadline; acknowledgment, escalation and
         delivery cleared, ``reopened`` + 1; False if it was closed or not acknowledged."""
-        if not self._all("SELECT 1 FROM alerts WHERE id = ? AND closed_at IS NULL "
-                         "AND ack_at IS NOT NULL", (id,)):
-            return False
-        self._run(
-            "UPDATE alerts SET ack_at = NULL, ack_by = NULL, receipt = NULL, "
-            "escalated_at = NULL, escalation_level = 0, unacked_at = NULL, "
-            "delivered_at = NULL, delivered_by = NULL, delivery_lead_s = NULL, "
-            "body = ?, severity = ?, deadline_at = ?, reopened = reopened + 1 WHERE id = ?",
-            (json.dumps(dict(body), separators=(",", ":")), severity.value,
-             None if deadline_at is None else stamp(deadline_at), id))
-        return True
+        return self._renew(id, "closed_at IS NULL AND ack_at IS NOT NULL", "", body, severity,
+                           deadline_at)
 
     def reopen_alert(self, id: str, body: Mapping[str, Any], severity: Severity,
                      deadline_at: datetime | None) -> bool:
         """Reopen closed alert ``id`` with a new body, severity and ack deadline: closure,
         acknowledgment, coordination, escalation and delivery cleared; False if it was
         open."""
-        if not self._all("SELECT 1 FROM alerts WHERE id = ? AND closed_at IS NOT NULL", (id,)):
+        return self._renew(
+            id, "closed_at IS NOT NULL",
+            "closed_at = NULL, closed_reason = NULL, coordinated_at = NULL, "
+            "coordinated_by = NULL, coordinated_refs = NULL, coordination_receipt = NULL, ",
+            body, severity, deadline_at)
+
+    def _renew(self, id: str, when: str, clear: str, body: Mapping[str, Any],
+               severity: Severity, deadline_at: datetime | None) -> bool:
+        """If alert ``id`` matches ``when``: clear ``clear`` and its acknowledgment,
+        escalation and delivery, set body, severity and deadline, count ``reopened``."""
+        if not self._all(f"SELECT 1 FROM alerts WHERE id = ? AND {when}", (id,)):
             return False
         self._run(
-            "UPDATE alerts SET closed_at = NULL, closed_reason = NULL, coordinated_at = NULL, "
-            "coordinated_by = NULL, coordinated_refs = NULL, coordination_receipt = NULL, "
-            "ack_at = NULL, ack_by = NULL, "
+            f"UPDATE alerts SET {clear}ack_at = NULL, ack_by = NULL, "
             "receipt = NULL, escalated_at = NULL, escalation_level = 0, unacked_at = NULL, "
             "delivered_at = NULL, delivered_by = NULL, delivery_lead_s = NULL, "
             "body = ?, severity = ?, deadline_at = ?, reopened = reopened + 1 WHERE id = ?",
