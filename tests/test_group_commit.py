@@ -5,6 +5,7 @@ at once does not hold up the batch it would have joined (PostgreSQL)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import threading
@@ -177,3 +178,54 @@ def test_a_write_that_must_wait_for_a_lock_does_not_hold_up_the_batch(
             t.join(timeout=30)
         ours.close()
         other.close()
+
+
+@pytest.mark.postgres
+def test_a_batch_postgresql_rolled_back_is_never_reported_committed(
+        pg_dsn: str, clock: ManualClock) -> None:
+    """Write 2 swallows an SQL error, leaving the shared transaction failed: PostgreSQL then
+    answers COMMIT with "ROLLBACK", not an error. Write 1, in the same batch, must fail too,
+    not return as if durable (every write that returns is in the database)."""
+    from conftest import _reset_pg
+
+    _reset_pg(pg_dsn)
+    store = PostgresStore(pg_dsn)
+    assert store.writes is not None
+    writes = store.writes
+    inside = threading.Event()
+    outcome: dict[str, str] = {}
+
+    def write1() -> None:
+        try:
+            with store.write(LockScope(keys=(1,))) as tx:
+                tx.append_audit(AuditEntry(clock.now(), "blue", "b", "w1", None))
+                inside.set()
+                deadline = time.monotonic() + 10
+                while writes._queued < 2 and time.monotonic() < deadline:
+                    time.sleep(0.001)
+            outcome["w1"] = "returned"
+        except Exception as exc:
+            outcome["w1"] = type(exc).__name__
+
+    def write2() -> None:
+        try:
+            with store.write(LockScope(keys=(2,))) as tx, contextlib.suppress(psycopg.Error):
+                tx._run("SELECT 1/0")  # the error is swallowed: the transaction failed
+            outcome["w2"] = "returned"
+        except Exception as exc:
+            outcome["w2"] = type(exc).__name__
+
+    try:
+        t1 = threading.Thread(target=write1)
+        t1.start()
+        assert inside.wait(10)
+        t2 = threading.Thread(target=write2)
+        t2.start()
+        t1.join(30)
+        t2.join(30)
+        committed = _committed_actions(store)
+        assert outcome["w1"] != "returned" or "w1" in committed, (outcome, committed)
+        assert outcome["w2"] != "returned", outcome
+        assert committed == []
+    finally:
+        store.close()

@@ -59,6 +59,9 @@ class WriteEngine(Protocol):
     def tx(self, conn: Any) -> SqlTx:
         """A transaction object on the writer connection."""
 
+    def commit(self, conn: Any) -> None:
+        """COMMIT the batch; raise unless it really committed."""
+
     def broken(self, conn: Any) -> bool:
         """Whether the connection is unusable (it is then replaced)."""
 
@@ -135,15 +138,24 @@ class GroupCommit:
         """Open this write's savepoint in the open batch, or in a new one."""
         batch = self._batch
         if batch is not None:
-            conn.execute("SAVEPOINT w")
-            if self._engine.join(conn, lock):
-                return batch
-            conn.execute("ROLLBACK TO w")  # releases what the savepoint took
-            conn.execute("RELEASE w")
+            try:
+                conn.execute("SAVEPOINT w")
+                if self._engine.join(conn, lock):
+                    return batch
+                conn.execute("ROLLBACK TO w")  # releases what the savepoint took
+                conn.execute("RELEASE w")
+            except BaseException:
+                with contextlib.suppress(Exception):  # leave the batch as it was, if we can
+                    conn.execute("ROLLBACK TO w")
+                    conn.execute("RELEASE w")
+                self._commit(batch)  # its writers are waiting: commit, or fail, them now
+                raise
             self._commit(batch)  # then wait for our locks holding nothing
         try:
             self._engine.begin(conn, lock)
         except BaseException:
+            with contextlib.suppress(Exception):  # a half-begun transaction
+                conn.execute("ROLLBACK")
             self._drop_if_broken(conn)
             raise
         self._batch = batch = _Batch(time.monotonic())
@@ -155,7 +167,7 @@ class GroupCommit:
         conn = self._conn
         self._batch = None
         try:
-            conn.execute("COMMIT")
+            self._engine.commit(conn)
             self.commits += 1
         except BaseException as exc:  # every write of the batch fails with it
             batch.error = exc

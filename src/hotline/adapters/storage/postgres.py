@@ -32,7 +32,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from hotline.adapters.storage.group_commit import GroupCommit
 from hotline.adapters.storage.sql import SqlStore, SqlTx, apply_migrations
-from hotline.domain.errors import InvalidInput
+from hotline.domain.errors import HotlineError, InvalidInput
 from hotline.ports import LockScope, StoreTx
 
 #: The global advisory key: the signed form of S2 cell id 0, which is no valid cell.
@@ -131,6 +131,14 @@ class PostgresStore(SqlStore):
 
     def tx(self, conn: Any) -> SqlTx:
         return SqlTx(conn.cursor(), "%s", self.cache, _AUDIT_LOCK)
+
+    def commit(self, conn: Any) -> None:
+        # A COMMIT of a transaction in the failed state is answered "ROLLBACK", not an error:
+        # never report such a batch as committed.
+        status = conn.execute("COMMIT").statusmessage
+        if status != "COMMIT":
+            raise HotlineError(f"the batch was not committed (PostgreSQL answered {status!r})",
+                               hint="retry the request")
 
     def broken(self, conn: Any) -> bool:
         return bool(conn.closed or conn.broken)

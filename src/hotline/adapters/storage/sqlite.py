@@ -139,6 +139,9 @@ class SqliteStore(SqlStore):
     def tx(self, conn: sqlite3.Connection) -> SqlTx:
         return SqlTx(self._writer_cursor(conn), "?", self.cache, small_statements=True)
 
+    def commit(self, conn: sqlite3.Connection) -> None:
+        conn.execute("COMMIT")
+
     def broken(self, conn: sqlite3.Connection) -> bool:
         return False
 
