@@ -19,6 +19,7 @@ from hotline.adapters.clock import ManualClock
 from hotline.adapters.storage.postgres import PostgresStore
 from hotline.adapters.storage.sql import SqlStore
 from hotline.adapters.storage.sqlite import SqliteStore
+from hotline.domain.errors import HotlineError
 from hotline.ports import AuditEntry, LockScope
 
 THREADS, EACH = 8, 40
@@ -227,5 +228,24 @@ def test_a_batch_postgresql_rolled_back_is_never_reported_committed(
         assert outcome["w1"] != "returned" or "w1" in committed, (outcome, committed)
         assert outcome["w2"] != "returned", outcome
         assert committed == []
+    finally:
+        store.close()
+
+
+@pytest.mark.postgres
+def test_without_group_commit_a_failed_transaction_is_not_reported_committed(
+        pg_dsn: str, clock: ManualClock) -> None:
+    """The pooled path (``?group_commit=off``): psycopg ends a transaction block whose
+    statement failed with a silent ROLLBACK; the store must raise instead."""
+    from conftest import _reset_pg
+
+    _reset_pg(pg_dsn)
+    store = PostgresStore(pg_dsn, group_commit=False)
+    try:
+        with pytest.raises(HotlineError, match="not committed"), store.write(LockScope()) as tx:
+            tx.append_audit(AuditEntry(clock.now(), "blue", "b", "lost", None))
+            with contextlib.suppress(psycopg.Error):
+                tx._run("SELECT 1/0")
+        assert _committed_actions(store) == []
     finally:
         store.close()

@@ -80,6 +80,8 @@ class PostgresStore(SqlStore):
 
     @contextmanager
     def _transaction(self, lock: LockScope | None) -> Iterator[StoreTx]:
+        from psycopg.pq import TransactionStatus
+
         pool = self.read_pool if lock is None else self.pool
         with pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
             if lock is not None:
@@ -94,6 +96,11 @@ class PostgresStore(SqlStore):
                 cur.execute("SET TRANSACTION READ ONLY")
             tx = SqlTx(cur, "%s", self.cache, _AUDIT_LOCK)
             yield tx
+            if conn.info.transaction_status == TransactionStatus.INERROR:
+                # a statement failed and someone swallowed the error: psycopg would end the
+                # block with a silent ROLLBACK
+                raise HotlineError("the transaction failed and was not committed",
+                                   hint="retry the request")
         if tx.appended_events:  # committed: wake those parties' streams in this process
             self.bell.ring(tx.appended_events)
 
