@@ -69,7 +69,7 @@ bench: $(STAMP)
 	$(BIN)/pip install -q -e '.[bench]'
 	$(BIN)/python benchmarks/strategic.py $(BENCH_ARGS)
 	$(BIN)/python benchmarks/relay.py
-	$(BIN)/python benchmarks/group_commit.py
+	$(BIN)/python benchmarks/group_commit.py --engines sqlite,postgresql
 	$(BIN)/python benchmarks/tactical.py
 	$(BIN)/python benchmarks/alerting.py
 	$(BIN)/python benchmarks/ingest.py
