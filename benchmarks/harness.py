@@ -14,8 +14,9 @@ import platform
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ import psycopg
 
 import hotline
 from hotline.adapters.storage.pgserver import PrivatePostgres, free_port
+from hotline.adapters.storage.postgres import strip_group_commit
 
 
 class HttpServer:
@@ -160,7 +162,7 @@ def durability(db_url: str) -> dict[str, Any]:
             raise SystemExit(f"SQLite is not in WAL mode: {mode}")
         # synchronous is per connection: the server's own store sets and asserts it
         return {"journal_mode": mode, "sqlite_version": sqlite3.sqlite_version}
-    with psycopg.connect(db_url.removesuffix("?group_commit=off"), autocommit=True) as conn:
+    with psycopg.connect(strip_group_commit(db_url)[0], autocommit=True) as conn:
         got = {k: str(conn.execute(f"SHOW {k}").fetchone()[0])  # type: ignore[index]
                for k in ("fsync", "synchronous_commit", "server_version")}
     if got["fsync"] != "on" or got["synchronous_commit"] != "on":
@@ -264,3 +266,71 @@ async def drain(arrived: Callable[[], int], expected: int, drain_s: float, settl
     for t in subscribers:
         t.cancel()
     await asyncio.gather(*subscribers, return_exceptions=True)
+
+
+async def sse_frames(base: str, party: str, token: str, errors: list[str],
+                     ready: asyncio.Event, stop: asyncio.Event,
+                     on_frame: Callable[[bytes, float, float], None]) -> None:
+    """Subscribe to ``party``'s event stream (``GET /v1/events``) until ``stop``: each event
+    frame goes to ``on_frame(raw, t_wall, t_perf)`` with the arrival time of the chunk that
+    ended it (``time.time``, ``time.perf_counter``), read as early as possible. ``ready`` is
+    set once the stream is open (its ``retry:`` frame) or has failed; failures go to
+    ``errors``."""
+    headers = {"Authorization": f"Bearer {token}", "Accept": "text/event-stream"}
+    try:
+        async with httpx.AsyncClient(base_url=base, timeout=httpx.Timeout(10.0, read=None)
+                                     ) as http, http.stream("GET", "/v1/events",
+                                                            headers=headers) as r:
+            if r.status_code != 200 or not r.headers.get("content-type", "").startswith(
+                    "text/event-stream"):
+                errors.append(f"{party}: {r.status_code} {r.headers}")
+                return
+            buf = b""
+            async for chunk in r.aiter_raw():
+                t_wall, t_perf = time.time(), time.perf_counter()
+                buf += chunk
+                *done, buf = buf.split(b"\n\n")
+                for raw in done:
+                    if raw.startswith(b"retry:"):
+                        ready.set()
+                    elif raw and not raw.startswith(b":"):
+                        on_frame(raw, t_wall, t_perf)
+                if stop.is_set():
+                    return
+    except (httpx.HTTPError, asyncio.CancelledError) as exc:
+        if not stop.is_set():
+            errors.append(f"{party}: stream ended: {exc!r}")
+    finally:
+        ready.set()
+
+
+@dataclass
+class StreamRun:
+    """What both relay series keep of a run besides their own items."""
+
+    stream_errors: list[str] = field(default_factory=list)
+    timed_wall_s: float = 0.0
+    load: dict[str, list[float]] = field(default_factory=dict)
+    cpu: dict[str, float] = field(default_factory=dict)  # during the timed window
+
+    @contextmanager
+    def timed_window(self) -> Iterator[None]:
+        """Record the load average around the timed window and the CPU used during it."""
+        self.load["before"] = list(os.getloadavg())
+        cpu = CpuMeter()
+        yield
+        self.cpu = cpu.stop()
+        self.load["after"] = list(os.getloadavg())
+
+
+async def open_streams(parties: Sequence[str], run: StreamRun,
+                       subscribe: Callable[[str, asyncio.Event], Coroutine[Any, Any, None]]
+                       ) -> list[asyncio.Task[None]]:
+    """Start ``subscribe(party, ready)`` for every party and wait until every stream is open
+    (30 s at most); exit if any failed."""
+    readies = {p: asyncio.Event() for p in parties}
+    subs = [asyncio.create_task(subscribe(p, readies[p])) for p in parties]
+    await asyncio.wait_for(asyncio.gather(*(e.wait() for e in readies.values())), 30)
+    if run.stream_errors:
+        raise SystemExit(f"subscribers: {run.stream_errors}")
+    return subs

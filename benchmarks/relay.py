@@ -61,14 +61,16 @@ from rich.table import Table
 
 import relay_alerts
 from harness import (
-    CpuMeter,
     HttpServer,
+    StreamRun,
     drain,
     durability,
     engine_databases,
     exit_code,
+    open_streams,
     pct,
     result_header,
+    sse_frames,
 )
 from hotline.adapters.codec import volume_to_json
 from hotline.adapters.storage.pgserver import PostgresUnavailable
@@ -134,56 +136,28 @@ class Arrival:
 
 
 @dataclass
-class Run:
+class Run(StreamRun):
     sent: list[Sent] = field(default_factory=list)
     arrivals: list[Arrival] = field(default_factory=list)
-    stream_errors: list[str] = field(default_factory=list)
-    timed_wall_s: float = 0.0
-    load: dict[str, list[float]] = field(default_factory=dict)
-    cpu: dict[str, float] = field(default_factory=dict)  # during the timed window
 
 
 async def subscribe(base: str, party: str, token: str, run: Run,
                     ready: asyncio.Event, stop: asyncio.Event) -> None:
-    headers = {"Authorization": f"Bearer {token}", "Accept": "text/event-stream"}
-    timeout = httpx.Timeout(10.0, read=None)
-    try:
-        async with httpx.AsyncClient(base_url=base, timeout=timeout) as http, http.stream(
-                "GET", "/v1/events", headers=headers) as r:
-            if r.status_code != 200 or not r.headers.get("content-type", "").startswith(
-                    "text/event-stream"):
-                run.stream_errors.append(f"{party}: {r.status_code} {r.headers}")
-                ready.set()
-                return
-            fields: dict[str, str] = {}
-            async for line in r.aiter_lines():
-                if line.startswith("retry:"):
-                    ready.set()
-                    continue
-                if line.startswith(":"):
-                    continue
-                if line:
-                    name, _, value = line.partition(":")
-                    fields[name] = value.removeprefix(" ")
-                    continue
-                if "data" in fields:
-                    t = time.perf_counter()
-                    data = json.loads(fields["data"])
-                    body = data.get("item", {}).get("body") or {}
-                    run.arrivals.append(Arrival(
-                        party, int(fields.get("id", "-1")), data["kind"], data["item_id"],
-                        body.get("text") if isinstance(body, dict) else None, t))
-                    if str(data["seq"]) != fields.get("id"):
-                        run.stream_errors.append(f"{party}: id {fields.get('id')} != seq "
-                                                 f"{data['seq']}")
-                fields = {}
-                if stop.is_set():
-                    return
-    except (httpx.HTTPError, asyncio.CancelledError) as exc:
-        if not stop.is_set():
-            run.stream_errors.append(f"{party}: stream ended: {exc!r}")
-    finally:
-        ready.set()
+    """Record each event's arrival (perf_counter of the chunk that ended its frame)."""
+    def arrived(raw: bytes, _t_wall: float, t_perf: float) -> None:
+        fields = dict(line.partition(":")[::2] for line in raw.decode().split("\n"))
+        fields = {k: v.removeprefix(" ") for k, v in fields.items()}
+        if "data" not in fields:
+            return
+        data = json.loads(fields["data"])
+        body = data.get("item", {}).get("body") or {}
+        run.arrivals.append(Arrival(
+            party, int(fields.get("id", "-1")), data["kind"], data["item_id"],
+            body.get("text") if isinstance(body, dict) else None, t_perf))
+        if str(data["seq"]) != fields.get("id"):
+            run.stream_errors.append(f"{party}: id {fields.get('id')} != seq {data['seq']}")
+
+    await sse_frames(base, party, token, run.stream_errors, ready, stop, arrived)
 
 
 async def post(http: httpx.AsyncClient, s: Sent, token: str, slots: asyncio.Semaphore) -> None:
@@ -240,12 +214,8 @@ async def measure(base: str, tokens: dict[str, str], rate: float, seconds: float
             if r.status_code != 201:
                 raise SystemExit(f"notice for {p}: {r.status_code} {r.text[:300]}")
         stop = asyncio.Event()
-        readies = {p: asyncio.Event() for p in PARTIES}
-        subs = [asyncio.create_task(subscribe(base, p, tokens[p], run, readies[p], stop))
-                for p in PARTIES]
-        await asyncio.wait_for(asyncio.gather(*(e.wait() for e in readies.values())), 30)
-        if run.stream_errors:
-            raise SystemExit(f"subscribers: {run.stream_errors}")
+        subs = await open_streams(PARTIES, run, lambda p, ready: subscribe(
+            base, p, tokens[p], run, ready, stop))
         slots = asyncio.Semaphore(connections)
         warm = await pace(http, tokens, run, 0, WARMUP_RATE, WARMUP_S, timed=False,
                           slots=slots)
@@ -253,12 +223,10 @@ async def measure(base: str, tokens: dict[str, str], rate: float, seconds: float
         await asyncio.sleep(0.5)
         first = len(run.sent)
         log(f"  timed: {rate:g}/s for {seconds:g} s (open loop, <= {connections} connections)")
-        run.load["before"] = list(os.getloadavg())
-        cpu = CpuMeter()
-        tasks = await pace(http, tokens, run, first, rate, seconds, timed=True, slots=slots)
-        await asyncio.gather(*tasks)
-        run.cpu = cpu.stop()
-        run.load["after"] = list(os.getloadavg())
+        with run.timed_window():
+            tasks = await pace(http, tokens, run, first, rate, seconds, timed=True,
+                               slots=slots)
+            await asyncio.gather(*tasks)
         expected = sum(1 for s in run.sent if s.id is not None)
         await drain(lambda: sum(1 for a in run.arrivals if a.kind == "message"), expected,
                     drain_s, max(0.5, 3 * POLL_S), stop, subs)

@@ -48,7 +48,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -58,7 +57,7 @@ from typing import Any
 
 import httpx
 
-from harness import CpuMeter, drain, pct
+from harness import StreamRun, drain, open_streams, pct, sse_frames
 from hotline.adapters.codec import volume_to_json
 from hotline.api.routes.events import POLL_S
 from hotline.domain.altitude import AltitudeBand
@@ -143,45 +142,18 @@ class Frame:
 
 
 @dataclass
-class Run:
+class Run(StreamRun):
     writes: list[Write] = field(default_factory=list)
     frames: list[Frame] = field(default_factory=list)
-    stream_errors: list[str] = field(default_factory=list)
-    timed_wall_s: float = 0.0
-    load: dict[str, list[float]] = field(default_factory=dict)
-    cpu: dict[str, float] = field(default_factory=dict)  # during the timed window
 
 
 # ------------------------------------------------------------------------------ client
 async def subscribe(base: str, party: str, token: str, run: Run, ready: asyncio.Event,
                     stop: asyncio.Event) -> None:
     """Keep the party's raw SSE frames with the arrival time of the chunk that ended each."""
-    headers = {"Authorization": f"Bearer {token}", "Accept": "text/event-stream"}
-    try:
-        async with httpx.AsyncClient(base_url=base, timeout=httpx.Timeout(10.0, read=None)
-                                     ) as http, http.stream("GET", "/v1/events",
-                                                            headers=headers) as r:
-            if r.status_code != 200 or not r.headers.get("content-type", "").startswith(
-                    "text/event-stream"):
-                run.stream_errors.append(f"{party}: {r.status_code} {r.headers}")
-                return
-            buf = b""
-            async for chunk in r.aiter_raw():
-                t_wall, t_perf = time.time(), time.perf_counter()
-                buf += chunk
-                *done, buf = buf.split(b"\n\n")
-                for raw in done:
-                    if raw.startswith(b"retry:"):
-                        ready.set()
-                    elif raw and not raw.startswith(b":"):
-                        run.frames.append(Frame(party, t_wall, t_perf, raw))
-                if stop.is_set():
-                    return
-    except (httpx.HTTPError, asyncio.CancelledError) as exc:
-        if not stop.is_set():
-            run.stream_errors.append(f"{party}: stream ended: {exc!r}")
-    finally:
-        ready.set()
+    await sse_frames(base, party, token, run.stream_errors, ready, stop,
+                     lambda raw, t_wall, t_perf: run.frames.append(
+                         Frame(party, t_wall, t_perf, raw)))
 
 
 async def put(http: httpx.AsyncClient, w: Write, token: str, slots: asyncio.Semaphore) -> None:
@@ -230,12 +202,8 @@ async def measure(base: str, tokens: dict[str, str], rate: float, seconds: float
     limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
     async with httpx.AsyncClient(base_url=base, timeout=60.0, limits=limits) as http:
         stop = asyncio.Event()
-        readies = {p: asyncio.Event() for p in PARTIES}
-        subs = [asyncio.create_task(subscribe(base, p, tokens[p], run, readies[p], stop))
-                for p in PARTIES]
-        await asyncio.wait_for(asyncio.gather(*(e.wait() for e in readies.values())), 30)
-        if run.stream_errors:
-            raise SystemExit(f"subscribers: {run.stream_errors}")
+        subs = await open_streams(PARTIES, run, lambda p, ready: subscribe(
+            base, p, tokens[p], run, ready, stop))
         slots = asyncio.Semaphore(connections)
         for site in range(SITES):  # the field, one write at a time
             for m, party in enumerate(layout.members(site)):
@@ -248,12 +216,9 @@ async def measure(base: str, tokens: dict[str, str], rate: float, seconds: float
         await asyncio.gather(*tasks)
         await asyncio.sleep(0.5)
         run.writes += timed
-        run.load["before"] = list(os.getloadavg())
-        cpu = CpuMeter()
-        tasks, run.timed_wall_s = await pace(http, tokens, timed, write_rate, slots)
-        await asyncio.gather(*tasks)
-        run.cpu = cpu.stop()
-        run.load["after"] = list(os.getloadavg())
+        with run.timed_window():
+            tasks, run.timed_wall_s = await pace(http, tokens, timed, write_rate, slots)
+            await asyncio.gather(*tasks)
         expected = sum(len(_conflicts(w)) * 2 for w in run.writes if w.status in (200, 201))
         await drain(lambda: len(run.frames), expected, drain_s, max(0.5, 3 * POLL_S),
                     stop, subs)

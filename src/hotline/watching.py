@@ -239,7 +239,7 @@ class TrackWatch:
             tx.add_alerts([alert])
             self._audit(tx, alert, "alert.create", now, cause={"action": "tracks.watch"})
             return True
-        before = existing.body.get("level") if isinstance(existing.body, Mapping) else None
+        before = existing.body.get("level")
         deadline = self.ack.first_deadline(s.severity.value, now)
         if existing.closed_at is not None:
             tx.reopen_alert(s.id, s.body, s.severity, deadline)

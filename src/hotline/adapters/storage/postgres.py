@@ -53,10 +53,9 @@ class PostgresStore(SqlStore):
         super().__init__()
         from psycopg_pool import ConnectionPool
 
-        dsn, in_url = _strip_group_commit(dsn)
+        dsn, in_url = strip_group_commit(dsn)
         self.dsn = dsn
-        #: None: writes go through the pool, each its own transaction (``?group_commit=off``)
-        self.writes: GroupCommit | None = None
+        # (self.writes None: writes go through the pool, each its own transaction)
         if (in_url if group_commit is None else group_commit):
             self.writes = GroupCommit(self, self.bell.ring)
         self.pool: Any = ConnectionPool(
@@ -85,13 +84,7 @@ class PostgresStore(SqlStore):
         pool = self.read_pool if lock is None else self.pool
         with pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
             if lock is not None:
-                if lock.everything:
-                    cur.execute("SELECT pg_advisory_xact_lock(%s)", (GLOBAL_KEY,))
-                else:
-                    with conn.pipeline():  # one round trip, in this order
-                        cur.execute("SELECT pg_advisory_xact_lock_shared(%s)", (GLOBAL_KEY,))
-                        for key in sorted(set(lock.keys)):
-                            cur.execute("SELECT pg_advisory_xact_lock(%s)", (key,))
+                _take_locks(conn, lock)
             else:
                 cur.execute("SET TRANSACTION READ ONLY")
             tx = SqlTx(cur, "%s", self.cache, _AUDIT_LOCK)
@@ -117,13 +110,7 @@ class PostgresStore(SqlStore):
 
     def begin(self, conn: Any, lock: LockScope) -> None:
         conn.execute("BEGIN")
-        if lock.everything:
-            conn.execute("SELECT pg_advisory_xact_lock(%s)", (GLOBAL_KEY,))
-            return
-        with conn.pipeline():  # one round trip, in this order
-            conn.execute("SELECT pg_advisory_xact_lock_shared(%s)", (GLOBAL_KEY,))
-            for key in sorted(set(lock.keys)):
-                conn.execute("SELECT pg_advisory_xact_lock(%s)", (key,))
+        _take_locks(conn, lock)
 
     def join(self, conn: Any, lock: LockScope) -> bool:
         if lock.everything:
@@ -150,17 +137,6 @@ class PostgresStore(SqlStore):
     def broken(self, conn: Any) -> bool:
         return bool(conn.closed or conn.broken)
 
-    @property
-    def commits(self) -> int:
-        """Group commits made (0 with group commit off)."""
-        return 0 if self.writes is None else self.writes.commits
-
-    @property
-    def failed_commits(self) -> int:
-        """Group commits that failed (in-memory state built from their writes, such as the
-        audit trail's Merkle log, must be rebuilt from the database)."""
-        return 0 if self.writes is None else self.writes.failed_commits
-
     def read(self) -> AbstractContextManager[StoreTx]:
         return self._transaction(None)
 
@@ -179,7 +155,19 @@ class PostgresStore(SqlStore):
         self.pool.close()
 
 
-def _strip_group_commit(url: str) -> tuple[str, bool]:
+def _take_locks(conn: Any, lock: LockScope) -> None:
+    """Wait for ``lock``'s advisory keys in the open transaction: the global key exclusively
+    for ``everything``, else shared, then each cell key in sorted order (one round trip)."""
+    if lock.everything:
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (GLOBAL_KEY,))
+        return
+    with conn.pipeline():  # one round trip, in this order
+        conn.execute("SELECT pg_advisory_xact_lock_shared(%s)", (GLOBAL_KEY,))
+        for key in sorted(set(lock.keys)):
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (key,))
+
+
+def strip_group_commit(url: str) -> tuple[str, bool]:
     """The URL without Hotline's own ``group_commit=on|off`` parameter (libpq would refuse
     it), and whether group commit is on (the default)."""
     parts = urlsplit(url)

@@ -29,7 +29,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from importlib import resources
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from hotline.adapters.audit_codec import audit_record, encode_record
 from hotline.adapters.bell import Bell
@@ -54,6 +54,9 @@ from hotline.domain.time import format_rfc3339, parse_rfc3339, to_micros
 from hotline.ports import AuditEntry, AuditRow, IndexRow, LockScope, SpaceTimeQuery, StoreTx
 from hotline.relay.alerts import Alert, AlertKind, Severity
 from hotline.strategic.buckets import query_buckets, stored_buckets
+
+if TYPE_CHECKING:  # (group_commit builds on this module)
+    from hotline.adapters.storage.group_commit import GroupCommit
 
 
 class Cursor(Protocol):
@@ -555,6 +558,8 @@ class SqlStore:
     def __init__(self) -> None:
         self.cache = DecodeCache()
         self.bell = Bell()  # rung after a commit that appended events
+        #: the group committer of this process's writes; None: each write commits alone
+        self.writes: GroupCommit | None = None
 
     def write(self, lock: LockScope) -> AbstractContextManager[StoreTx]:
         raise NotImplementedError
@@ -565,13 +570,13 @@ class SqlStore:
     @property
     def commits(self) -> int:
         """Group commits made by this process (each covering one or more writes)."""
-        return 0
+        return 0 if self.writes is None else self.writes.commits
 
     @property
     def failed_commits(self) -> int:
         """Group commits that failed: in-memory state built from their writes (the audit
         trail's Merkle log) must be rebuilt from the database."""
-        return 0
+        return 0 if self.writes is None else self.writes.failed_commits
 
     def close(self) -> None:
         raise NotImplementedError

@@ -43,7 +43,7 @@ class SqliteStore(SqlStore):
         # made p99 latency under concurrency ~500 ms. The busy timeout still arbitrates
         # between processes.
         self._writer_cur: tuple[sqlite3.Connection, sqlite3.Cursor] | None = None
-        self.writes = GroupCommit(self, self.bell.ring, enabled=group_commit)
+        self.writes: GroupCommit = GroupCommit(self, self.bell.ring, enabled=group_commit)
         self._migrate()
         self._stop = threading.Event()
         self._checkpointer = threading.Thread(
@@ -159,17 +159,6 @@ class SqliteStore(SqlStore):
     def group_commit(self) -> bool:
         """False: every write commits alone (``?group_commit=off``; a benchmark baseline)."""
         return self.writes.enabled
-
-    @property
-    def commits(self) -> int:
-        """Group commits made (each covering one or more writes)."""
-        return self.writes.commits
-
-    @property
-    def failed_commits(self) -> int:
-        """Group commits that failed (in-memory state built from their writes, such as the
-        audit trail's Merkle log, must be rebuilt from the database)."""
-        return self.writes.failed_commits
 
     def write(self, lock: LockScope) -> AbstractContextManager[StoreTx]:
         return self.writes.write(lock)
