@@ -30,11 +30,17 @@ class Settings(BaseSettings):
     db: str = Field("", description="sqlite:///path or postgresql://...; default: data_dir")
     host: str = "127.0.0.1"
     port: int = 8000
+    workers: int = Field(1, ge=1, le=64, description="server processes sharing the port and "
+                         "the database; one of them (the primary) also runs webhooks, "
+                         "escalation and live tracks")
 
     clock_start: datetime | None = Field(
         None, description="simulate: the server clock starts at this instant and runs at "
         "real speed (demos, replays, benchmarks); unset: the system clock"
     )
+    clock_start_monotonic: float | None = Field(
+        None, description="set by hotline serve --workers: the time.monotonic() at which the "
+        "simulated clock read clock_start, so that every worker shows the same clock")
 
     # Tokens
     jwt_issuer: str = "hotline-dev"
@@ -66,6 +72,9 @@ class Settings(BaseSettings):
         "the write lock (for several server processes on one database); never: all under it")
 
     # Outbound webhooks
+    events_poll_s: float = Field(0.1, gt=0, le=60, description="how often an event stream "
+                                 "looks for new events without being rung (commits of this "
+                                 "server ring its streams at once)")
     webhook_poll_s: float = Field(0.2, gt=0, description="how often to look for events")
     webhook_timeout_s: float = Field(5.0, gt=0, description="per delivery request")
     webhook_backoff_s: float = Field(0.5, gt=0, description="first retry delay (doubles)")

@@ -7,8 +7,10 @@ bell.listen(party) as ears`` registers a listener for as long as the block runs:
 then reads the database, then ``await ears.wait(timeout)`` never misses a commit made during
 its read (it is woken at once and reads again); ``wait`` returns True when rung, False on
 timeout. ``await wait(party, timeout)`` is the one-shot form (rings before the call are not
-seen). The bell only shortens waits in *this* process: streams still poll the database (the
-source of truth) on timeout, which covers writes made by other processes.
+seen). The bell only shortens waits: streams still poll the database (the source of truth)
+on timeout. ``add_hook(fn)`` calls ``fn(parties)`` on every ring that is not ``local_only``:
+that is how :class:`~hotline.adapters.peer_bell.PeerBells` passes this process's commits on
+to the other worker processes of a server (and rings it receives from them are local only).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 
 class Listener:
@@ -46,12 +48,25 @@ class Bell:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._listeners: dict[str, set[Listener]] = {}
+        self._hooks: tuple[Callable[[set[str]], None], ...] = ()
 
-    def ring(self, parties: Iterable[str]) -> None:
+    def ring(self, parties: Iterable[str], *, local_only: bool = False) -> None:
+        wanted = set(parties)
         with self._lock:
-            listeners = [x for p in set(parties) for x in self._listeners.get(p, ())]
+            listeners = [x for p in wanted for x in self._listeners.get(p, ())]
         for listener in listeners:
             listener.set()
+        if not local_only:
+            for hook in self._hooks:
+                hook(wanted)
+
+    def add_hook(self, hook: Callable[[set[str]], None]) -> None:
+        with self._lock:
+            self._hooks = (*self._hooks, hook)
+
+    def remove_hook(self, hook: Callable[[set[str]], None]) -> None:
+        with self._lock:
+            self._hooks = tuple(h for h in self._hooks if h != hook)
 
     @contextlib.contextmanager
     def listen(self, party: str) -> Iterator[Listener]:

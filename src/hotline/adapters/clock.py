@@ -25,9 +25,12 @@ class OffsetClock:
 
     simulated = True
 
-    def __init__(self, start: datetime) -> None:
+    def __init__(self, start: datetime, started_monotonic: float | None = None) -> None:
+        """``started_monotonic``: the ``time.monotonic()`` at which the clock read ``start``
+        (default: now). Processes of one machine that pass the same value show the same
+        clock (Linux's monotonic clock is machine-wide)."""
         self._start = require_utc(start)
-        self._t0 = time.monotonic()
+        self._t0 = time.monotonic() if started_monotonic is None else started_monotonic
 
     def now(self) -> datetime:
         return self._start + timedelta(seconds=time.monotonic() - self._t0)

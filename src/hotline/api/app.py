@@ -8,6 +8,13 @@ The lifespan runs the webhook deliverer (``adapters.webhooks``), the escalator
 the live board is rebuilt from stored history first) while the app serves, and stops them
 before closing the store.
 The duty-officer console (``hotline/web``) is served at ``/`` (``api.console``).
+
+Several workers (``settings.workers > 1``, started by ``hotline serve --workers N``): each
+worker process builds this app on the same database and data dir. Commits ring the other
+workers' streams through :class:`~hotline.adapters.peer_bell.PeerBells`; one worker, elected
+by :class:`~hotline.adapters.primary.Election`, runs the background workers and the live track
+board, and serves the app on a Unix socket too, to which the other workers relay live-track
+requests (:mod:`hotline.api.primary_relay`). When the primary dies another worker takes over.
 """
 
 from __future__ import annotations
@@ -23,14 +30,18 @@ from fastapi import FastAPI
 
 from hotline import __version__
 from hotline.adapters.audit_key import load_or_create_audit_signer
+from hotline.adapters.bell import Bell
 from hotline.adapters.clock import OffsetClock, SystemClock
 from hotline.adapters.escalation import Escalator
+from hotline.adapters.peer_bell import PeerBells
+from hotline.adapters.primary import Election, InnerServer
 from hotline.adapters.storage import open_store
 from hotline.adapters.tokens import TokenValidator, key_id, load_or_create_issuer_key
 from hotline.adapters.track_workers import Digester, Watcher
 from hotline.adapters.webhooks import Deliverer, DeliveryConfig
 from hotline.api import console, docs, errors, limits
 from hotline.api.authlog import AuthFailureLog
+from hotline.api.primary_relay import PrimaryRelay
 from hotline.api.routes import alerts, audit, declarations, events, messages, meta, tracks, webhooks
 from hotline.auditing import AuditTrail
 from hotline.ports import Clock, Store
@@ -65,24 +76,59 @@ def create_app(
     owns_store = store is None
     the_store: Store = store if store is not None else open_store(settings.db_url)
 
+    def start_background() -> None:
+        app.state.deliverer.start()
+        app.state.escalator.start()
+        app.state.tracks.load()
+        app.state.track_digester.start()
+        app.state.track_watcher.start()
+
+    def stop_background() -> None:
+        watcher: Watcher = app.state.track_watcher
+        digester: Digester = app.state.track_digester
+        escalator: Escalator = app.state.escalator
+        deliverer: Deliverer = app.state.deliverer
+        watcher.stop()
+        digester.stop()
+        escalator.stop()
+        deliverer.stop()
+
+    run_dir = settings.data_dir / "workers"
+    inner: list[InnerServer] = []
+
+    def become_primary() -> None:
+        start_background()
+        server = InnerServer(app, run_dir / "primary.sock")
+        server.start()
+        inner.append(server)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        deliverer: Deliverer = app.state.deliverer
-        escalator: Escalator = app.state.escalator
-        digester: Digester = app.state.track_digester
-        deliverer.start()
-        escalator.start()
-        app.state.tracks.load()
-        digester.start()
-        watcher: Watcher = app.state.track_watcher
-        watcher.start()
+        election: Election | None = None
+        peers: PeerBells | None = None
+        if settings.workers > 1:
+            bell: Bell | None = getattr(the_store, "bell", None)
+            if bell is not None:
+                peers = PeerBells(run_dir / "bells", bell)
+                peers.attach()
+            election = app.state.election = Election(run_dir, become_primary)
+            election.start()
+        else:
+            start_background()
         try:
             yield
         finally:
-            watcher.stop()
-            digester.stop()
-            escalator.stop()
-            deliverer.stop()
+            if election is not None:
+                election.stop()
+            if election is None or election.primary:
+                for server in inner:
+                    server.stop()
+                stop_background()
+            if peers is not None:
+                peers.close()
+            relay: PrimaryRelay | None = getattr(app.state, "primary_relay", None)
+            if relay is not None:
+                await relay.aclose()
             app.state.auth_failures.flush()  # suppressed 401s are counted, never lost
             if owns_store:
                 the_store.close()
@@ -99,7 +145,8 @@ def create_app(
     app.state.store = the_store
     app.state.validator, app.state.jwks = _validator(settings)
     if clock is None:
-        clock = OffsetClock(settings.clock_start) if settings.clock_start else SystemClock()
+        clock = (OffsetClock(settings.clock_start, settings.clock_start_monotonic)
+                 if settings.clock_start else SystemClock())
     app.state.service = HotlineService(the_store, clock, settings.to_service_config())
     signer = load_or_create_audit_signer(settings.data_dir,
                                          simulated=getattr(clock, "simulated", False))
@@ -134,4 +181,9 @@ def create_app(
     app.include_router(webhooks.router)
     app.include_router(tracks.router)
     console.install(app)  # last: it is mounted at /
+    if settings.workers > 1:
+        app.add_middleware(PrimaryRelay, socket_path=run_dir / "primary.sock",
+                           is_primary=lambda: bool(getattr(app.state, "election", None)
+                                                   and app.state.election.primary),
+                           created=lambda relay: setattr(app.state, "primary_relay", relay))
     return app

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +13,7 @@ from hotline.settings import Settings
 
 def settings_from(args: argparse.Namespace) -> Settings:
     overrides: dict[str, Any] = {}
-    for name in ("host", "port", "db", "data_dir"):
+    for name in ("host", "port", "workers", "db", "data_dir"):
         value = getattr(args, name, None)
         if value is not None:
             overrides[name] = Path(value) if name == "data_dir" else value
@@ -27,6 +29,8 @@ def register(verbs: Any) -> None:
     p = verbs.add_parser("serve", help="run the API server")
     p.add_argument("--host", help="address to bind (default 127.0.0.1, HOTLINE_HOST)")
     p.add_argument("--port", type=int, help="port (default 8000, HOTLINE_PORT)")
+    p.add_argument("--workers", type=int, help="server processes (default 1, HOTLINE_WORKERS);"
+                   " more use more cores")
     add_common(p)
     p.set_defaults(run=run)
 
@@ -34,10 +38,29 @@ def register(verbs: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     import uvicorn
 
+    settings = settings_from(args)
+    where = f"Hotline API on http://{settings.host}:{settings.port}  (docs: /docs)"
+    if settings.workers > 1:
+        # Each worker process builds the app from the environment (uvicorn spawns them).
+        os.environ.update(worker_environment(settings))
+        print(f"{where}, {settings.workers} workers", flush=True)
+        uvicorn.run("hotline.api:create_app", factory=True, workers=settings.workers,
+                    host=settings.host, port=settings.port, log_level="info")
+        return 0
     from hotline.api import create_app
 
-    settings = settings_from(args)
     app = create_app(settings)
-    print(f"Hotline API on http://{settings.host}:{settings.port}  (docs: /docs)", flush=True)
+    print(where, flush=True)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
     return 0
+
+
+def worker_environment(settings: Settings) -> dict[str, str]:
+    """What the workers of ``hotline serve --workers N`` need beyond the environment they
+    inherit: the command line's choices, and one origin for a simulated clock."""
+    env = {"HOTLINE_DB": settings.db_url, "HOTLINE_DATA_DIR": str(settings.data_dir),
+           "HOTLINE_WORKERS": str(settings.workers)}
+    if settings.clock_start is not None:
+        env["HOTLINE_CLOCK_START"] = settings.clock_start.isoformat()
+        env["HOTLINE_CLOCK_START_MONOTONIC"] = repr(time.monotonic())
+    return env

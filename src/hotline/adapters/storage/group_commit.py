@@ -62,6 +62,10 @@ class WriteEngine(Protocol):
     def commit(self, conn: Any) -> None:
         """COMMIT the batch; raise unless it really committed."""
 
+    def end(self, conn: Any) -> None:
+        """The batch's transaction has ended (committed or rolled back): release what
+        :meth:`begin` took outside the database (SQLite's cross-process file lock)."""
+
     def broken(self, conn: Any) -> bool:
         """Whether the connection is unusable (it is then replaced)."""
 
@@ -156,6 +160,7 @@ class GroupCommit:
         except BaseException:
             with contextlib.suppress(Exception):  # a half-begun transaction
                 conn.execute("ROLLBACK")
+            self._engine.end(conn)
             self._drop_if_broken(conn)
             raise
         self._batch = batch = _Batch(time.monotonic())
@@ -176,6 +181,7 @@ class GroupCommit:
                 conn.execute("ROLLBACK")
             self._drop_if_broken(conn)
         finally:
+            self._engine.end(conn)
             batch.done.set()
         if batch.error is None and batch.bells:
             self._ring(batch.bells)

@@ -134,6 +134,9 @@ class PostgresStore(SqlStore):
             raise HotlineError(f"the batch was not committed (PostgreSQL answered {status!r})",
                                hint="retry the request")
 
+    def end(self, conn: Any) -> None:
+        pass  # the advisory locks ended with the transaction
+
     def broken(self, conn: Any) -> bool:
         return bool(conn.closed or conn.broken)
 

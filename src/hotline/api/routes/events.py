@@ -13,9 +13,10 @@ connections and server restarts.
   ``id: <seq>``, ``event: <kind>`` (``alert``, ``message``, or a wrapped ``escalation``,
   ``unacknowledged``, ``acknowledged``...), ``data: <the event's JSON>``. It starts after the
   ``Last-Event-ID`` header (a browser's EventSource sends it on reconnecting), else after
-  ``?after=``, else from the first event. A commit in this process that appends events wakes
-  the stream at once (the store's bell; the stream listens from before each read, so a
-  commit made during a read is not missed); otherwise the store is polled every :data:`POLL_S`; a
+  ``?after=``, else from the first event. A commit that appends events wakes the stream at
+  once (the store's bell, rung across the worker processes of a server too; the stream
+  listens from before each read, so a commit made during a read is not missed); otherwise the
+  store is polled every ``events_poll_s`` (setting; default :data:`POLL_S`); a
   comment line (``: keep-alive``) goes out after :data:`KEEPALIVE_S` without events; the
   stream ends when the client disconnects. Writing an event to the socket does not count as
   delivery. Each wake reads every new event (up to :data:`_PAGE`) in one query, as JSON text
@@ -53,7 +54,8 @@ from hotline.service import Actor
 
 router = APIRouter(prefix="/v1/events")
 
-#: How often a stream looks for new events in the store (seconds).
+#: How often a stream looks for new events in the store without being rung (seconds); the
+#: default of the ``events_poll_s`` setting.
 POLL_S = 0.1
 #: How long a stream may stay silent before it sends a keep-alive comment (seconds).
 KEEPALIVE_S = 15.0
@@ -146,6 +148,7 @@ async def _chunks(request: Request, events: EventDesk, actor: Actor, after: int,
     cursor = after
     quiet_since = time.monotonic()
     readers = _limiter()
+    poll_s: float = getattr(request.app.state.settings, "events_poll_s", POLL_S)
     while not await request.is_disconnected():
         if ears is not None:
             ears.clear()
@@ -159,12 +162,13 @@ async def _chunks(request: Request, events: EventDesk, actor: Actor, after: int,
             yield b": keep-alive\n\n"
             quiet_since = time.monotonic()
         if len(page) < _PAGE:
-            # Woken at once by a commit in this process that appended events; the timeout
-            # still polls, for writes made by other processes on the same database.
+            # Woken at once by a commit that appended events (in this process or, through
+            # the peer bells, in another worker); the timeout still polls the store, for
+            # writes of processes that ring no bell here (another server, a CLI).
             if ears is None:
-                await anyio.sleep(POLL_S)
+                await anyio.sleep(poll_s)
             else:
-                await ears.wait(POLL_S)
+                await ears.wait(poll_s)
 
 
 @router.get("/stream", name="stream_events", response_class=StreamingResponse)

@@ -1,8 +1,13 @@
 """``/healthz`` and ``/v1/keys``: liveness, and the public keys that sign tokens (RS256, the
-dev issuer only) and audit tree heads (Ed25519, ``"alg": "EdDSA"``)."""
+dev issuer only) and audit tree heads (Ed25519, ``"alg": "EdDSA"``).
+
+In a server of several workers ``/healthz`` also says which worker answered (its pid, and
+whether it is the primary), so that an operator can tell them apart.
+"""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -18,7 +23,12 @@ def healthz(request: Request) -> dict[str, Any]:
     with store.read() as tx:
         tx.get  # noqa: B018 - opening a read transaction proves the database answers
     # the durability settings in force, so they can be asserted rather than assumed
-    return {"status": "ok", "engine": store.engine, "durability": store.settings()}
+    answer: dict[str, Any] = {"status": "ok", "engine": store.engine,
+                              "durability": store.settings()}
+    election = getattr(request.app.state, "election", None)
+    if election is not None:
+        answer["worker"] = {"pid": os.getpid(), "primary": election.primary}
+    return answer
 
 
 @router.get("/v1/keys")

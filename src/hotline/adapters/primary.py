@@ -1,0 +1,118 @@
+"""Which worker process of a server is the primary (``hotline serve --workers N``).
+
+Contract: the workers of one server share a directory (in the data dir). :class:`Election`
+holds an exclusive ``flock`` on ``primary.lock`` there for as long as its process is the
+primary; the kernel releases it when the process ends, however it ends. ``start()`` tries once
+and returns whether this process won; a loser keeps trying every ``retry_s`` seconds in a
+daemon thread, and the one that next gets the lock runs ``on_elected`` (once) — so when the
+primary dies, another worker takes over within about ``retry_s``. ``stop()`` ends the trying;
+the lock itself is released only when the process exits (or :meth:`close`).
+
+The primary runs what must run once per server: the webhook deliverer, the escalator, the
+live track board with its digester and watcher, and :class:`InnerServer`, which serves the
+same app on a Unix socket so that the other workers can relay live-track requests to it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import os
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+class Election:
+    def __init__(self, directory: Path, on_elected: Callable[[], None],
+                 retry_s: float = 0.5) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self.path = directory / "primary.lock"
+        self._on_elected = on_elected
+        self._retry_s = retry_s
+        self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.primary = False
+
+    def start(self) -> bool:
+        """Try to become the primary now; if another process is, keep trying in the
+        background. Returns whether this process is the primary now."""
+        if self._try():
+            self._elected()
+            return True
+        self._thread = threading.Thread(target=self._wait, name="hotline-election",
+                                        daemon=True)
+        self._thread.start()
+        return False
+
+    def _try(self) -> bool:
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+
+    def _wait(self) -> None:
+        while not self._stop.wait(self._retry_s):
+            if self._try():
+                try:
+                    self._elected()
+                except Exception:
+                    log.exception("taking over as the primary worker failed")
+                return
+
+    def _elected(self) -> None:
+        self.primary = True
+        os.ftruncate(self._fd, 0)
+        os.write(self._fd, f"{os.getpid()}\n".encode())
+        log.info("worker %d is the primary", os.getpid())
+        self._on_elected()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def close(self) -> None:
+        self.stop()
+        with contextlib.suppress(OSError):
+            os.close(self._fd)
+
+
+class InnerServer:
+    """The app served on a Unix socket by its own uvicorn server, in a thread with its own
+    event loop (no signal handlers: they belong to the process's main server)."""
+
+    def __init__(self, app: Any, path: Path) -> None:
+        import uvicorn
+
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+        self.path = path
+        # Only processes that can reach the socket file (in the data dir) connect, so the
+        # X-Forwarded-For of the relaying worker (the real client's address) is trusted.
+        config = uvicorn.Config(app, uds=str(path), lifespan="off", log_config=None,
+                                access_log=False, proxy_headers=True,
+                                forwarded_allow_ips="*")
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, name="hotline-inner-server",
+                                        daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    @property
+    def started(self) -> bool:
+        return bool(self._server.started)
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=5)
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()

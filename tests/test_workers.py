@@ -1,0 +1,262 @@
+"""Several worker processes on one database: a real ``hotline serve --workers 2`` (real
+sockets, SQLite file or PostgreSQL).
+
+Each test picks connections by the worker that answers them (``/healthz`` names it), so that
+what crosses processes is exercised for certain, not by luck of the kernel's accept:
+
+- a commit in one worker wakes an event stream held by the other at once (the stream's own
+  poll is set to 30 s, so only the peer bell can deliver within the test's 5 s);
+- both workers write overlapping notices at the same moment; every write succeeds, each
+  conflict is found, and the audit log verifies;
+- live tracks posted to the worker that is not the primary reach the primary's board, and
+  either worker shows them; when the primary is killed, the other takes over.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from builders import box_json
+from conftest import _reset_pg
+from hotline.adapters.tokens import load_or_create_issuer_key, mint
+from hotline.domain.time import format_rfc3339
+from hotline.settings import Settings
+
+SRC = str(Path(__file__).resolve().parents[1] / "src")
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Workers:
+    """``hotline serve --workers 2`` as a subprocess."""
+
+    def __init__(self, data_dir: Path, db: str) -> None:
+        self.data_dir, self.db = data_dir, db
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {**os.environ, "PYTHONPATH": SRC + os.pathsep + os.environ.get(
+            "PYTHONPATH", ""), "HOTLINE_EVENTS_POLL_S": "30",
+            "HOTLINE_ESCALATION_POLL_S": "3600"}
+        self.log = (data_dir / "serve.log").open("ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "hotline.cli.main", "serve", "--workers", "2",
+             "--host", "127.0.0.1", "--port", str(self.port), "--data-dir", str(data_dir),
+             "--db", db], env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
+        self.clients: list[httpx.Client] = []
+        settings = Settings(data_dir=data_dir)
+        self._key = load_or_create_issuer_key(data_dir)
+        self._settings = settings
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            assert self.proc.poll() is None, "hotline serve exited; see serve.log"
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return
+            time.sleep(0.05)
+        raise AssertionError("hotline serve --workers 2 did not come up within 60 s")
+
+    def auth(self, party: str, *scopes: str) -> dict[str, str]:
+        tok = mint(self._key, party=party, officer=f"{party}-officer",
+                   scopes=list(scopes or ["duty"]), issuer=self._settings.jwt_issuer,
+                   audience=self._settings.jwt_audience, ttl_s=3600)
+        return {"Authorization": f"Bearer {tok}"}
+
+    def worker_of(self, client: httpx.Client) -> dict[str, Any]:
+        answer: dict[str, Any] = client.get("/healthz").json()["worker"]
+        return answer
+
+    def connection(self, *, primary: bool, timeout_s: float = 30) -> httpx.Client:
+        """A kept-alive connection served by the primary worker, or by another one."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            c = httpx.Client(base_url=self.url, timeout=10)
+            try:
+                if self.worker_of(c)["primary"] is primary:
+                    self.clients.append(c)
+                    return c
+            except httpx.HTTPError:
+                pass
+            c.close()
+            time.sleep(0.01)
+        raise AssertionError(f"no connection to a {'primary' if primary else 'secondary'} "
+                             "worker")
+
+    def pids(self) -> set[int]:
+        out = subprocess.run(["pgrep", "-P", str(self.proc.pid)], capture_output=True,
+                             text=True, check=False).stdout
+        return {int(p) for p in out.split()}
+
+    def stop(self) -> None:
+        for c in self.clients:
+            c.close()
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def workers(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Workers]:
+    if request.param == "sqlite":
+        db = f"sqlite:///{tmp_path / 'hotline.db'}"
+    else:
+        db = request.getfixturevalue("pg_dsn")
+        _reset_pg(db)
+    server = Workers(tmp_path, db)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def _sse(client: httpx.Client, headers: dict[str, str], want: int,
+         got: list[tuple[float, dict[str, str]]], ready: threading.Event) -> None:
+    """Read the stream until ``want`` events came (each with its arrival time)."""
+    with client.stream("GET", "/v1/events", headers={**headers,
+                                                      "Accept": "text/event-stream"},
+                       timeout=httpx.Timeout(10, read=40)) as r:
+        assert r.status_code == 200
+        ready.set()
+        event: dict[str, str] = {}
+        for line in r.iter_lines():
+            if not line:
+                if "id" in event:
+                    got.append((time.monotonic(), event))
+                    if len(got) >= want:
+                        return
+                event = {}
+            elif not line.startswith(":"):
+                k, _, v = line.partition(": ")
+                event[k] = v
+
+
+def test_a_commit_in_one_worker_wakes_a_stream_in_the_other(workers: Workers) -> None:
+    listener = workers.connection(primary=True)
+    sender = workers.connection(primary=False)
+    red, blue = workers.auth("red"), workers.auth("blue")
+    start = datetime.now(UTC) + timedelta(hours=2)
+    assert listener.put("/v1/notices/red-1", json={"volumes": [box_json(10.0, 10.0, 5, start)]},
+                        headers=red).status_code == 201  # red is known from now on
+    got: list[tuple[float, dict[str, str]]] = []
+    ready = threading.Event()
+    reader = threading.Thread(target=_sse, args=(listener, red, 5, got, ready), daemon=True)
+    reader.start()
+    assert ready.wait(10)
+    time.sleep(0.3)  # the stream is waiting on its bell (its poll is 30 s away)
+    sent: list[float] = []
+    for i in range(5):
+        sent.append(time.monotonic())
+        r = sender.post("/v1/messages", json={"to": "red", "text": f"hello {i}"},
+                        headers=blue)
+        assert r.status_code == 201, r.text
+        time.sleep(0.2)
+    reader.join(timeout=10)
+    assert len(got) == 5, got
+    assert [int(e["id"]) for _, e in got] == [1, 2, 3, 4, 5]
+    delays = [arrived - at for (arrived, _), at in zip(got, sent, strict=True)]
+    assert max(delays) < 5.0, delays  # rung across processes, not found by the 30 s poll
+
+
+def test_both_workers_write_overlapping_notices_at_once(workers: Workers) -> None:
+    conns = {"blue": workers.connection(primary=True), "red": workers.connection(primary=False)}
+    start = datetime.now(UTC) + timedelta(hours=2)
+    answers: dict[str, list[httpx.Response]] = {"blue": [], "red": []}
+    barrier = threading.Barrier(2)
+
+    def write(party: str) -> None:
+        who = workers.auth(party)
+        barrier.wait()
+        for i in range(15):
+            body = {"volumes": [box_json(35.0 + i * 0.5, 37.0, 5, start)]}
+            answers[party].append(conns[party].put(f"/v1/notices/{party}-{i}", json=body,
+                                                   headers=who))
+
+    threads = [threading.Thread(target=write, args=(p,)) for p in answers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    for rs in answers.values():
+        assert [r.status_code for r in rs] == [201] * 15, [r.text for r in rs if r.is_error]
+    # notice i of each party overlaps the other's notice i: whichever wrote second saw it,
+    # and the first learns of it on reading its notice back
+    for i in range(15):
+        seen = conns["blue"].get(f"/v1/notices/blue-{i}",
+                                 headers=workers.auth("blue")).json()["conflicts"]
+        assert [c["with"]["id"] for c in seen] == [f"red-{i}"], seen
+    admin = workers.auth("ops", "admin")
+    assert conns["red"].get("/v1/audit/verify", headers=admin).json()["ok"] is True
+
+
+def _report(aircraft: str, lat: float) -> dict[str, Any]:
+    return {"id": aircraft, "time": format_rfc3339(datetime.now(UTC)), "lat": lat,
+            "lon": 37.0, "alt_ft": 25000, "alt_ref": "PRESSURE", "gs_kt": 450,
+            "trk_deg": 90, "vs_fpm": 0}
+
+
+def _posted(client: httpx.Client, feed: dict[str, str], aircraft: str,
+            timeout_s: float = 20) -> httpx.Response:
+    """POST one report, retrying while no primary answers (503 with Retry-After)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        r = client.post("/v1/tracks", json={"reports": [_report(aircraft, 35.0)]},
+                        headers=feed)
+        if r.status_code != 503 or time.monotonic() > deadline:
+            return r
+        assert r.headers["retry-after"] == "1"
+        time.sleep(0.2)
+
+
+def test_live_tracks_go_to_the_primary_which_another_worker_replaces(
+        workers: Workers) -> None:
+    primary = workers.connection(primary=True)
+    other = workers.connection(primary=False)
+    feed, duty = workers.auth("blue", "feed"), workers.auth("blue")
+    r = other.post("/v1/tracks", json={"reports": [_report("B1", 35.0),
+                                                   _report("B2", 35.2)]}, headers=feed)
+    assert r.status_code == 200, r.text
+    assert r.json()["accepted"] == 2
+    for c in (primary, other):  # one board, whichever worker is asked
+        tracks = c.get("/v1/tracks", headers=duty).json()["tracks"]
+        assert sorted(t["id"] for t in tracks) == ["B1", "B2"]
+    # bad input relayed gets the primary's own answer
+    bad = other.post("/v1/tracks", json={"reports": "nope"}, headers=feed)
+    assert bad.status_code == 400 and "problem+json" in bad.headers["content-type"]
+    assert other.post("/v1/tracks", json={"reports": []}).status_code == 401
+
+    old = workers.worker_of(primary)["pid"]
+    os.kill(old, signal.SIGKILL)
+    assert _posted(other, feed, "B3").status_code == 200
+    assert workers.worker_of(other)["primary"] is True  # it took over
+    tracks = other.get("/v1/tracks", headers=duty).json()["tracks"]
+    assert "B3" in {t["id"] for t in tracks}
+    # the dead primary is replaced by a new worker, which is not the primary
+    deadline = time.monotonic() + 30
+    while old in workers.pids() or len(workers.pids()) < 2:
+        assert time.monotonic() < deadline, "the supervisor did not replace the worker"
+        time.sleep(0.1)
+    fresh = workers.connection(primary=False)
+    assert _posted(fresh, feed, "B4").status_code == 200
