@@ -35,10 +35,13 @@ class HttpServer:
     its interpreter lock) on 127.0.0.1 at a free port, on the given database, its clock
     started at ``clock_start`` (``HOTLINE_CLOCK_START``: a simulated clock that runs at real
     speed from that instant), or, with ``None``, on the system clock (so the times the server
-    stamps can be compared with the client's ``time.time()``)."""
+    stamps can be compared with the client's ``time.time()``). ``workers``: its processes
+    (``hotline serve --workers``)."""
 
-    def __init__(self, db_url: str, data_dir: Path, clock_start: datetime | None) -> None:
+    def __init__(self, db_url: str, data_dir: Path, clock_start: datetime | None,
+                 workers: int = 1) -> None:
         self.port = free_port()
+        self.workers = workers
         self.env = {**os.environ, "HOTLINE_DB": db_url, "HOTLINE_DATA_DIR": str(data_dir)}
         self.env.pop("HOTLINE_CLOCK_START", None)
         if clock_start is not None:
@@ -48,8 +51,8 @@ class HttpServer:
     def __enter__(self) -> str:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "hotline.cli.main", "serve", "--host", "127.0.0.1",
-             "--port", str(self.port)], env=self.env, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL)
+             "--port", str(self.port), "--workers", str(self.workers)], env=self.env,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         base = f"http://127.0.0.1:{self.port}"
         deadline = time.monotonic() + 60
         while True:

@@ -354,6 +354,7 @@ class Options:
     out: Path
     workdir: Path
     strict: bool
+    workers: int
 
 
 def parse(argv: Sequence[str]) -> Options:
@@ -379,6 +380,8 @@ def parse(argv: Sequence[str]) -> Options:
     p.add_argument("--out", type=Path, default=Path("bench-results/relay.json"))
     p.add_argument("--workdir", type=Path, help="databases and keys (default: a temp dir)")
     p.add_argument("--strict", action="store_true", help="exit 2 when a target is missed")
+    p.add_argument("--workers", type=int, default=1,
+                   help="server processes (hotline serve --workers; default 1)")
     a = p.parse_args(argv)
     series = a.series.split(",")
     for s in series:
@@ -397,7 +400,7 @@ def parse(argv: Sequence[str]) -> Options:
     seconds = a.seconds if a.seconds is not None else (3.0 if a.quick else 10.0)
     return Options(series, engines, rates, seconds, a.conflicts, a.connections, a.drain_s,
                    a.seed, a.out, a.workdir or Path(tempfile.mkdtemp(prefix="hotline-relay-")),
-                   a.strict)
+                   a.strict, a.workers)
 
 
 def run_one(series: str, engine: str, rate: int, fresh: Any, opts: Options,
@@ -412,7 +415,8 @@ def run_one(series: str, engine: str, rate: int, fresh: Any, opts: Options,
     db_url = fresh(f"relay_{series}_{rate}")
     log(f"{engine} {series} {rate}/s: hotline serve on a fresh database")
     # alerts: the system clock, so that alerts' created_at compares with the client's clock
-    with HttpServer(db_url, data_dir, None if series == "alerts" else START) as base:
+    with HttpServer(db_url, data_dir, None if series == "alerts" else START,
+                    opts.workers) as base:
         doc["engine_settings"][engine] = durability(db_url)
         if series == "alerts":
             log(f"  timed: {rate:g} alerts/s = {rate / (2 * opts.conflicts):g} writes/s "
@@ -425,8 +429,8 @@ def run_one(series: str, engine: str, rate: int, fresh: Any, opts: Options,
             mrun = asyncio.run(measure(base, tokens, rate, opts.seconds, opts.connections,
                                        opts.drain_s))
             row, problems = analyse(mrun)
-    return {"series": series, "engine": engine, "rate": rate, "seconds": opts.seconds,
-            **row}, problems
+    return {"series": series, "engine": engine, "workers": opts.workers, "rate": rate,
+            "seconds": opts.seconds, **row}, problems
 
 
 def main(argv: Sequence[str] | None = None) -> int:
