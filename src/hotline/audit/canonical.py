@@ -23,8 +23,9 @@ problem is. ``json.loads(canonical_json(x)) == x`` for every accepted ``x`` with
 
 from __future__ import annotations
 
-import json
 import math
+
+import orjson
 
 from hotline.domain.errors import InvalidInput
 
@@ -69,12 +70,15 @@ def canonical_json(value: object) -> bytes:
 
 
 def _plain(value: object, depth: int = 0) -> object | None:
-    """``value`` with every float made an int when integral, if the standard library's
-    serialisation of the result is already canonical; ``None`` when it might not be.
+    """``value`` with every float made an int when integral, if orjson's serialisation of the
+    result (keys sorted) is already canonical; ``None`` when it might not be.
 
-    ``json.dumps`` matches RFC 8785 for ASCII-sortable string keys, strings without lone
-    surrogates, integers up to 2**53, and non-integral doubles in [1e-4, 1e16) (there Python's
-    shortest repr and ECMAScript's toString agree). Anything else takes the exact slow path.
+    orjson matches RFC 8785 for ASCII-sortable string keys, strings without lone surrogates
+    (it escapes exactly ``"``, ``\\`` and the control characters, in the same forms),
+    integers up to 2**53, and non-integral doubles in [1e-4, 1e16) (there its shortest
+    round-trip digits and ECMAScript's toString agree; NaN and infinities never get here).
+    Anything else takes the exact slow path; ``tests/audit/test_canonical_fast_path.py``
+    checks the two paths agree.
     """
     if depth > MAX_DEPTH:
         return None
@@ -135,11 +139,9 @@ def _fast(value: object) -> bytes | None:
     plain = _plain(value)
     if plain is None and value is not None:
         return None
-    text = json.dumps(plain, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      allow_nan=False)
     try:
-        return text.encode("utf-8")
-    except UnicodeEncodeError:
+        return orjson.dumps(plain, option=orjson.OPT_SORT_KEYS)
+    except orjson.JSONEncodeError:
         return None  # a lone surrogate: the slow path says so
 
 

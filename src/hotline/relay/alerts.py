@@ -23,13 +23,13 @@ sees when the other was actually told.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from hotline.domain.jsontext import dumps
 from hotline.domain.notice import Conflict, Ref
 from hotline.domain.time import format_rfc3339, parse_rfc3339
 from hotline.relay.receipts import RECEIPT_TYPE, content_hash, receipt
@@ -279,7 +279,7 @@ def alert_json_text(a: Alert, body_text: str) -> str:
     """
     head = alert_json(a)  # (refers to the body, does not encode it)
     del head["body"]
-    text = json.dumps(head, separators=(",", ":"))
+    text = dumps(head)
     return f'{text[:-1]},"body":{body_text}}}'
 
 

@@ -31,6 +31,8 @@ from datetime import datetime
 from importlib import resources
 from typing import TYPE_CHECKING, Any, Protocol
 
+import orjson
+
 from hotline.adapters.audit_codec import audit_record, encode_record
 from hotline.adapters.bell import Bell
 from hotline.adapters.codec import (
@@ -49,6 +51,7 @@ from hotline.adapters.storage.sql_rows import Row
 from hotline.adapters.storage.sql_tracks import TrackRows
 from hotline.adapters.storage.sql_webhooks import WebhookRows
 from hotline.domain.errors import HotlineError, InvalidInput
+from hotline.domain.jsontext import dumps
 from hotline.domain.notice import Conflict, Declaration, Kind, Ref
 from hotline.domain.time import format_rfc3339, parse_rfc3339, to_micros
 from hotline.ports import AuditEntry, AuditRow, IndexRow, LockScope, SpaceTimeQuery, StoreTx
@@ -85,7 +88,7 @@ class DecodeCache:
             if hit is not None and hit[0] == body:
                 self._items.move_to_end(key)
                 return hit[1]
-        decoded = declaration_from_json(json.loads(body), trusted=True)
+        decoded = declaration_from_json(orjson.loads(body), trusted=True)
         with self._lock:
             self._items[key] = (body, decoded)
             self._items.move_to_end(key)
@@ -296,14 +299,14 @@ class SqlTx(MessageRows, EventRows, WebhookRows, AlertLifecycleRows, TrackRows, 
             "SELECT body FROM conflicts WHERE kind = ? AND id = ? ORDER BY other_kind, other_id",
             (kind.value, id),
         )
-        return [conflict_from_json(json.loads(r[0])) for r in rows]
+        return [conflict_from_json(orjson.loads(r[0])) for r in rows]
 
     # -- writes
     def put(self, d: Declaration, index: Sequence[IndexRow]) -> None:
         window = d.window
         as_json = declaration_to_json(d)
         self._last_put = (d, as_json)
-        body = json.dumps(as_json, separators=(",", ":"))
+        body = dumps(as_json)
         self._run(
             "INSERT INTO entities (kind, id, owner, version, body, t_start_us, t_end_us, "
             "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (kind, id) DO UPDATE SET "
@@ -358,7 +361,7 @@ class SqlTx(MessageRows, EventRows, WebhookRows, AlertLifecycleRows, TrackRows, 
                         side.subject.id,
                         side.other.kind.value,
                         side.other.id,
-                        json.dumps(conflict_to_json(side), separators=(",", ":")),
+                        dumps(conflict_to_json(side)),
                     )
                 )
         if rows:
@@ -393,7 +396,7 @@ class SqlTx(MessageRows, EventRows, WebhookRows, AlertLifecycleRows, TrackRows, 
                 ),
                 [(a.id, a.party, a.kind.value, a.severity.value, a.subject.kind.value,
                   a.subject.id, a.other.kind.value, a.other.id,
-                  (bodies or {}).get(a.id) or json.dumps(a.body, separators=(",", ":")),
+                  (bodies or {}).get(a.id) or dumps(a.body),
                   _stamp(a.created_at),
                   None if a.deadline_at is None else _stamp(a.deadline_at))
                  for a in new],
@@ -535,14 +538,14 @@ _ALERT_COLUMNS = ("id, party, kind, severity, subject_kind, subject_id, other_ki
 def _alert(row: Row) -> Alert:
     (id_, party, kind, severity, s_kind, s_id, o_kind, o_id, body, created, ack_at, ack_by,
      receipt, deadline_at, escalated_at, level, unacked_at) = row[:17]
-    parsed = json.loads(body)
+    parsed = orjson.loads(body)
     created_at = parse_rfc3339(created)
     return Alert(
         id=id_, party=party, kind=AlertKind(kind), severity=Severity(severity),
         subject=Ref(Kind(s_kind), s_id, party),
         other=Ref(Kind(o_kind), o_id, str(parsed.get("with", {}).get("owner", ""))),
         body=parsed, created_at=created_at, ack_at=_unstamp(ack_at), ack_by=ack_by,
-        receipt=None if receipt is None else json.loads(receipt),
+        receipt=None if receipt is None else orjson.loads(receipt),
         deadline_at=_unstamp(deadline_at), escalated_at=_unstamp(escalated_at),
         escalation_level=int(level), unacked_at=_unstamp(unacked_at),
         **lifecycle(party, parsed, row[17:]),

@@ -20,6 +20,7 @@ from hotline.api.schemas import NoticeIn, ZoneIn
 from hotline.domain.altitude import AltitudeBand
 from hotline.domain.errors import InvalidInput
 from hotline.domain.geometry import LatLng, Polygon
+from hotline.domain.jsontext import dumps_bytes
 from hotline.domain.notice import Kind
 from hotline.domain.time import parse_rfc3339
 from hotline.domain.volume import TimeWindow, Volume4D
@@ -47,13 +48,20 @@ def view_json(view: View) -> dict[str, Any]:
     return {**declaration_to_json(d), "conflicts": [conflict_to_json(c) for c in view.conflicts]}
 
 
+class _FastJSON(JSONResponse):
+    """A JSON answer encoded by orjson (the write path's answer: every notice write)."""
+
+    def render(self, content: Any) -> bytes:
+        return dumps_bytes(content)
+
+
 def put_json(result: PutResult) -> JSONResponse:
     body = {
         **declaration_to_json(result.declaration),
         "conflicts": [conflict_to_json(c) for c in result.conflicts],
     }
-    return JSONResponse(body, status_code=201 if result.created else 200,
-                        headers={"ETag": f'"{result.declaration.version}"'})
+    return _FastJSON(body, status_code=201 if result.created else 200,
+                     headers={"ETag": f'"{result.declaration.version}"'})
 
 
 def expected_version(body_version: int | None, if_match: str | None) -> int | None:
