@@ -504,6 +504,7 @@ class Options:
     profile: Path | None
     strict: bool
     pg_reset: bool
+    workers: int = 1
 
 
 @dataclass
@@ -749,7 +750,8 @@ class EngineBench:
             self.failures.append(f"{self.engine} {size} http/{series}: {len(got.errors)} "
                                  f"failed writes, first: {got.errors[0]}")
         self.report({"engine": self.engine, "size": size, "series": series,
-                     "interface": "http", "clients": CLIENTS, "writes": len(got.latencies),
+                     "interface": "http", "clients": CLIENTS, "workers": self.opts.workers,
+                     "writes": len(got.latencies),
                      "planned_writes": len(writes),
                      "active_notices": f"{active}..{active + len(got.written)}",
                      **stats(got.latencies, got.wall_s), "wall_s": round(got.wall_s, 2),
@@ -809,7 +811,7 @@ def run_engine(engine: str, opts: Options, report: Callable[[dict[str, Any]], No
                   if engine == "sqlite" else store.dsn)  # type: ignore[attr-defined]
         # The server imports src/ when it starts, possibly after src/ changed under a long run.
         settings["server_source"] = source_state()
-        with HttpServer(db_url, app_settings.data_dir, START) as base:
+        with HttpServer(db_url, app_settings.data_dir, START, opts.workers) as base:
             for size in opts.sizes:
                 bench.run_size(size, base, tokens)
         return bench.failures
@@ -894,6 +896,8 @@ def parse(argv: Sequence[str]) -> Options:
     p.add_argument("--strict", action="store_true", help="exit 2 when a target is missed")
     p.add_argument("--pg-reset", action="store_true",
                    help="drop existing tables in HOTLINE_BENCH_PG_DSN's database")
+    p.add_argument("--workers", type=int, default=1,
+                   help="HTTP series: server processes (hotline serve --workers; default 1)")
     a = p.parse_args(argv)
 
     def pick(value: Any, full: Any, quick: Any) -> Any:
@@ -915,7 +919,7 @@ def parse(argv: Sequence[str]) -> Options:
         no_http=a.no_http, breakdown=a.breakdown, out=a.out,
         workdir=a.workdir or Path(tempfile.mkdtemp(prefix="hotline-bench-")),
         keep_workdir=a.workdir is not None,
-        profile=a.profile, strict=a.strict, pg_reset=a.pg_reset)
+        profile=a.profile, strict=a.strict, pg_reset=a.pg_reset, workers=a.workers)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

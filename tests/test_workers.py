@@ -260,3 +260,26 @@ def test_live_tracks_go_to_the_primary_which_another_worker_replaces(
         time.sleep(0.1)
     fresh = workers.connection(primary=False)
     assert _posted(fresh, feed, "B4").status_code == 200
+
+
+def test_workers_share_one_simulated_clock(monkeypatch: pytest.MonkeyPatch,
+                                           tmp_path: Path) -> None:
+    """``hotline serve --workers`` hands every worker one origin for a simulated clock, so
+    workers started at different moments show the same time."""
+    from hotline.adapters.clock import OffsetClock
+    from hotline.cli.serve import worker_environment
+
+    start = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)
+    env = worker_environment(Settings(data_dir=tmp_path, clock_start=start, workers=2))
+    assert env["HOTLINE_WORKERS"] == "2" and env["HOTLINE_DATA_DIR"] == str(tmp_path)
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    clocks = []
+    for _ in range(2):  # two workers, built 50 ms apart
+        s = Settings()
+        assert s.clock_start == start
+        clocks.append(OffsetClock(s.clock_start, s.clock_start_monotonic))
+        time.sleep(0.05)
+    a, b = (c.now() for c in clocks)
+    assert abs((b - a).total_seconds()) < 0.01
+    assert timedelta(seconds=0.05) <= a - start < timedelta(seconds=5)
