@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import stat
 import subprocess
 import sys
 import threading
@@ -246,6 +247,14 @@ def test_live_tracks_go_to_the_primary_which_another_worker_replaces(
     bad = other.post("/v1/tracks", json={"reports": "nope"}, headers=feed)
     assert bad.status_code == 400 and "problem+json" in bad.headers["content-type"]
     assert other.post("/v1/tracks", json={"reports": []}).status_code == 401
+
+    # only the server's own user can reach the relay socket (it trusts X-Forwarded-For) or
+    # ring the bells
+    run = workers.data_dir / "workers"
+    assert stat.S_IMODE(run.stat().st_mode) == 0o700
+    assert stat.S_IMODE((run / "bells").stat().st_mode) == 0o700
+    assert stat.S_IMODE((run / "primary.sock").stat().st_mode) == 0o600
+    assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in (run / "bells").iterdir())
 
     old = workers.worker_of(primary)["pid"]
     os.kill(old, signal.SIGKILL)

@@ -43,12 +43,14 @@ class PeerBells:
     def __init__(self, directory: Path, bell: Bell) -> None:
         self.directory = directory
         self.bell = bell
-        directory.mkdir(parents=True, exist_ok=True)
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        directory.chmod(0o700)  # the server's own user only (also if it existed before)
         self.path = directory / f"{os.getpid()}.sock"
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()  # a previous process with the same pid died without cleaning up
         self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self._sock.bind(str(self.path))
+        os.chmod(self.path, 0o600)  # only the server's own user may ring it
         self._sock.settimeout(1.0)  # so that the listener notices close() in any case
         self._out = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self._out.setblocking(False)

@@ -20,6 +20,7 @@ import fcntl
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,8 @@ log = logging.getLogger(__name__)
 class Election:
     def __init__(self, directory: Path, on_elected: Callable[[], None],
                  retry_s: float = 0.5) -> None:
-        directory.mkdir(parents=True, exist_ok=True)
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        directory.chmod(0o700)  # holds the primary's socket: the server's own user only
         self.path = directory / "primary.lock"
         self._on_elected = on_elected
         self._retry_s = retry_s
@@ -106,6 +108,13 @@ class InnerServer:
 
     def start(self) -> None:
         self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started and self._thread.is_alive() \
+                and time.monotonic() < deadline:
+            time.sleep(0.01)
+        with contextlib.suppress(FileNotFoundError):
+            # only the server's own user may connect (the socket trusts X-Forwarded-For)
+            os.chmod(self.path, 0o600)
 
     @property
     def started(self) -> bool:
