@@ -13,11 +13,7 @@ PostgreSQL: fsync and synchronous_commit on).
 
 from __future__ import annotations
 
-import contextlib
-import os
 import random
-import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -30,57 +26,13 @@ import httpx
 import pytest
 
 from hotline.settings import Settings
+from live_server import ServeProcess
 from test_api_alerts import _notice
 from test_api_audit import _auth
 
 PARTIES = ("blue", "red")
 PER_SENDER = 20
 KILLS = 3
-SRC = str(Path(__file__).resolve().parents[1] / "src")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Server:
-    """``hotline serve`` as a subprocess on a fixed port, killed and restarted at will."""
-
-    def __init__(self, data_dir: Path, db: str) -> None:
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.cmd = [sys.executable, "-m", "hotline.cli.main", "serve", "--host", "127.0.0.1",
-                    "--port", str(self.port), "--data-dir", str(data_dir), "--db", db]
-        self.env = {**os.environ, "PYTHONPATH": SRC + os.pathsep + os.environ.get(
-            "PYTHONPATH", ""), "HOTLINE_ESCALATION_POLL_S": "3600"}
-        self.log = (data_dir / "serve.log").open("ab")
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen(self.cmd, env=self.env, stdout=self.log,
-                                     stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            assert self.proc.poll() is None, "hotline serve exited; see serve.log"
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return
-            time.sleep(0.05)
-        raise AssertionError("hotline serve did not come up within 60 s")
-
-    def kill(self) -> None:
-        assert self.proc is not None
-        os.kill(self.proc.pid, signal.SIGKILL)
-        self.proc.wait()
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.kill()
-        self.log.close()
-
-
 def _retry(call: Any, deadline: float) -> httpx.Response:
     """Call until the server answers something other than 5xx (it may be down)."""
     while time.monotonic() < deadline:
@@ -190,7 +142,7 @@ def test_sigkill_loses_nothing(engine: str, tmp_path: Path, request: pytest.Fixt
     settings = Settings(data_dir=tmp_path, db=db)
     who = {p: _auth(settings, p) for p in PARTIES}
     admin = _auth(settings, "blue", "admin")
-    server = Server(tmp_path, db)
+    server = ServeProcess(tmp_path, db)
     server.start()
     try:
         health = httpx.get(f"{server.url}/healthz").json()
@@ -238,7 +190,7 @@ def test_sigkill_loses_nothing(engine: str, tmp_path: Path, request: pytest.Fixt
         assert not clients.errors, clients.errors
     finally:
         server.stop()
-    server = Server(tmp_path, db)
+    server = ServeProcess(tmp_path, db)
     server.start()  # a clean start for the checks
     try:
         for p in PARTIES:

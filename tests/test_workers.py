@@ -14,12 +14,10 @@ what crosses processes is exercised for certain, not by luck of the kernel's acc
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import stat
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -35,45 +33,20 @@ from conftest import _reset_pg
 from hotline.adapters.tokens import load_or_create_issuer_key, mint
 from hotline.domain.time import format_rfc3339
 from hotline.settings import Settings
-
-SRC = str(Path(__file__).resolve().parents[1] / "src")
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from live_server import ServeProcess
 
 
-class Workers:
-    """``hotline serve --workers 2`` as a subprocess."""
+class Workers(ServeProcess):
+    """``hotline serve --workers 2`` as a subprocess, with tokens and connections chosen by
+    the worker that serves them."""
 
     def __init__(self, data_dir: Path, db: str) -> None:
-        self.data_dir, self.db = data_dir, db
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {**os.environ, "PYTHONPATH": SRC + os.pathsep + os.environ.get(
-            "PYTHONPATH", ""), "HOTLINE_EVENTS_POLL_S": "30",
-            "HOTLINE_ESCALATION_POLL_S": "3600"}
-        self.log = (data_dir / "serve.log").open("ab")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "hotline.cli.main", "serve", "--workers", "2",
-             "--host", "127.0.0.1", "--port", str(self.port), "--data-dir", str(data_dir),
-             "--db", db], env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
+        super().__init__(data_dir, db, args=["--workers", "2"],
+                         env={"HOTLINE_EVENTS_POLL_S": "30"})
         self.clients: list[httpx.Client] = []
-        settings = Settings(data_dir=data_dir)
+        self._settings = Settings(data_dir=data_dir)
         self._key = load_or_create_issuer_key(data_dir)
-        self._settings = settings
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            assert self.proc.poll() is None, "hotline serve exited; see serve.log"
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return
-            time.sleep(0.05)
-        raise AssertionError("hotline serve --workers 2 did not come up within 60 s")
+        self.start()
 
     def auth(self, party: str, *scopes: str) -> dict[str, str]:
         tok = mint(self._key, party=party, officer=f"{party}-officer",
@@ -102,21 +75,15 @@ class Workers:
                              "worker")
 
     def pids(self) -> set[int]:
+        assert self.proc is not None
         out = subprocess.run(["pgrep", "-P", str(self.proc.pid)], capture_output=True,
                              text=True, check=False).stdout
         return {int(p) for p in out.split()}
 
-    def stop(self) -> None:
+    def close(self) -> None:
         for c in self.clients:
             c.close()
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
+        self.stop(graceful=True)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -130,7 +97,7 @@ def workers(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Workers]
     try:
         yield server
     finally:
-        server.stop()
+        server.close()
 
 
 def _sse(client: httpx.Client, headers: dict[str, str], want: int,
