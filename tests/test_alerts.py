@@ -211,3 +211,33 @@ def test_changed_receipt_fails(clock: ManualClock, tmp_path: Path) -> None:
     with pytest.raises(BadSignature):
         verify_signed(_flip(receipt, ("signature", "value"), bad), keys)
     assert verify_signed(receipt, keys)["event"] == "acknowledged"
+
+
+def test_add_alerts_inserts_only_new_ids_in_order(store: SqlStore, clock: ManualClock,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """The store inserts the alerts whose id it does not hold yet (the first of ids repeated
+    in one call) and answers those, in the given order, across the chunks that keep a
+    statement's parameters under the engines' limits."""
+    from hotline.adapters.storage import sql
+    from hotline.domain.notice import Kind, Ref
+    from hotline.ports import LockScope
+    from hotline.relay.alerts import Alert, AlertKind, Severity
+
+    def alert(i: int, party: str = "blue") -> Alert:
+        me, other = Ref(Kind.NOTICE, f"n{i}", party), Ref(Kind.NOTICE, f"o{i}", "red")
+        return Alert(f"al-{i:05d}", party, AlertKind.CONFLICT, Severity.WARNING, me, other,
+                     {"i": i}, clock.now())
+
+    with store.write(LockScope()) as tx:
+        first = tx.add_alerts([alert(2), alert(1), alert(2, "green")])
+    assert [(a.id, a.party) for a in first] == [("al-00002", "blue"), ("al-00001", "blue")]
+    monkeypatch.setattr(sql, "_ALERTS_PER_INSERT", 7)
+    many = [alert(i) for i in range(31, 0, -1)]  # 2 and 1 are stored already
+    with store.write(LockScope()) as tx:
+        added = tx.add_alerts(many)
+    assert [a.id for a in added] == [a.id for a in many if a.id not in {"al-00001",
+                                                                         "al-00002"}]
+    with store.read() as tx:
+        stored = tx.get_alert("al-00031")
+        assert stored is not None and stored.body == {"i": 31}
+        assert tx.get_alert("al-00002").party == "blue"  # type: ignore[union-attr]

@@ -62,6 +62,11 @@ if TYPE_CHECKING:  # (group_commit builds on this module)
     from hotline.adapters.storage.group_commit import GroupCommit
 
 
+#: Alerts per INSERT statement (11 parameters each): well under the parameters a statement
+#: may have (SQLite: 32,766 in default builds; PostgreSQL: 65,535).
+_ALERTS_PER_INSERT = 500
+
+
 class Cursor(Protocol):
     def execute(self, sql: str, params: Sequence[Any] = ...) -> Any: ...
     def executemany(self, sql: str, params: Sequence[Sequence[Any]]) -> Any: ...
@@ -379,29 +384,26 @@ class SqlTx(MessageRows, EventRows, WebhookRows, AlertLifecycleRows, TrackRows, 
                    bodies: Mapping[str, str] | None = None) -> list[Alert]:
         if not alerts:
             return []
-        ids = list(dict.fromkeys(a.id for a in alerts))
-        marks = ",".join("?" * len(ids))
-        have = {r[0] for r in self._all(f"SELECT id FROM alerts WHERE id IN ({marks})", ids)}
-        new: list[Alert] = []
+        first: dict[str, Alert] = {}
         for a in alerts:
-            if a.id not in have:
-                have.add(a.id)
-                new.append(a)
-        if new:
-            self._cur.executemany(
-                self._sql(
-                    "INSERT INTO alerts (id, party, kind, severity, subject_kind, subject_id, "
-                    "other_kind, other_id, body, created_at, deadline_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                ),
-                [(a.id, a.party, a.kind.value, a.severity.value, a.subject.kind.value,
-                  a.subject.id, a.other.kind.value, a.other.id,
-                  (bodies or {}).get(a.id) or dumps(a.body),
-                  _stamp(a.created_at),
-                  None if a.deadline_at is None else _stamp(a.deadline_at))
-                 for a in new],
-            )
-        return new
+            first.setdefault(a.id, a)
+        unique = list(first.values())
+        inserted: set[str] = set()
+        # One statement per chunk: the alerts not stored yet go in, and say which they were.
+        for i in range(0, len(unique), _ALERTS_PER_INSERT):
+            chunk = unique[i:i + _ALERTS_PER_INSERT]
+            params: list[Any] = []
+            for a in chunk:
+                params += (a.id, a.party, a.kind.value, a.severity.value, a.subject.kind.value,
+                           a.subject.id, a.other.kind.value, a.other.id,
+                           (bodies or {}).get(a.id) or dumps(a.body), _stamp(a.created_at),
+                           None if a.deadline_at is None else _stamp(a.deadline_at))
+            inserted.update(r[0] for r in self._all(
+                "INSERT INTO alerts (id, party, kind, severity, subject_kind, subject_id, "
+                "other_kind, other_id, body, created_at, deadline_at) VALUES "
+                + ",".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(chunk))
+                + " ON CONFLICT (id) DO NOTHING RETURNING id", params))
+        return [a for a in unique if a.id in inserted]
 
     def get_alert(self, id: str) -> Alert | None:
         rows = self._all(f"SELECT {_ALERT_COLUMNS} FROM alerts WHERE id = ?", (id,))
