@@ -249,3 +249,41 @@ def test_without_group_commit_a_failed_transaction_is_not_reported_committed(
         assert _committed_actions(store) == []
     finally:
         store.close()
+
+
+def test_sqlite_writers_of_other_processes_wait_for_the_file_lock_then_give_up(
+        tmp_path: Path, clock: ManualClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SQLite writers queue on an exclusive flock of ``<db>-lock`` (another process's
+    writers hold it the same way): a write waits while it is held, starts the moment it is
+    freed, and fails like SQLite's busy timeout if it stays held, leaving no lock behind."""
+    import fcntl
+    import os
+
+    from hotline.adapters.storage import sqlite as engine
+
+    store = SqliteStore(tmp_path / "h.db")
+    other = os.open(f"{tmp_path / 'h.db'}-lock", os.O_RDWR | os.O_CREAT)  # "another process"
+    try:
+        fcntl.flock(other, fcntl.LOCK_EX)
+        monkeypatch.setattr(engine, "BUSY_TIMEOUT_S", 0.3)
+        t0 = time.monotonic()
+        with pytest.raises(sqlite3.OperationalError, match="database is locked"), \
+                store.write(LockScope()) as tx:
+            tx.append_audit(AuditEntry(clock.now(), "blue", "b", "test", None, {}))
+        assert 0.3 <= time.monotonic() - t0 < 5
+        # a writer that waits is woken the moment the lock is free
+        monkeypatch.setattr(engine, "BUSY_TIMEOUT_S", 30.0)
+        threading.Timer(0.2, fcntl.flock, (other, fcntl.LOCK_UN)).start()
+        t0 = time.monotonic()
+        with store.write(LockScope()) as tx:
+            tx.append_audit(AuditEntry(clock.now(), "blue", "b", "test", None, {}))
+        assert 0.15 <= time.monotonic() - t0 < 5
+        # nothing kept it: neither the write, nor the wait that gave up
+        time.sleep(0.1)
+        fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(other, fcntl.LOCK_UN)
+        with store.read() as tx:
+            assert tx.audit_size() == 1
+    finally:
+        os.close(other)
+        store.close()

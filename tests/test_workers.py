@@ -44,14 +44,14 @@ class Workers(ServeProcess):
         super().__init__(data_dir, db, args=["--workers", "2"],
                          env={"HOTLINE_EVENTS_POLL_S": "30"})
         self.clients: list[httpx.Client] = []
-        self._settings = Settings(data_dir=data_dir)
+        self.settings = Settings(data_dir=data_dir)
         self._key = load_or_create_issuer_key(data_dir)
         self.start()
 
     def auth(self, party: str, *scopes: str) -> dict[str, str]:
         tok = mint(self._key, party=party, officer=f"{party}-officer",
-                   scopes=list(scopes or ["duty"]), issuer=self._settings.jwt_issuer,
-                   audience=self._settings.jwt_audience, ttl_s=3600)
+                   scopes=list(scopes or ["duty"]), issuer=self.settings.jwt_issuer,
+                   audience=self.settings.jwt_audience, ttl_s=3600)
         return {"Authorization": f"Bearer {tok}"}
 
     def worker_of(self, client: httpx.Client) -> dict[str, Any]:
@@ -214,6 +214,28 @@ def test_live_tracks_go_to_the_primary_which_another_worker_replaces(
     bad = other.post("/v1/tracks", json={"reports": "nope"}, headers=feed)
     assert bad.status_code == 400 and "problem+json" in bad.headers["content-type"]
     assert other.post("/v1/tracks", json={"reports": []}).status_code == 401
+    # the path goes on as sent: encoded dot segments are not resolved into another route
+    sneaky = other.get("/v1/tracks/..%2F..%2Fhealthz", headers=duty)
+    assert sneaky.status_code == 404 and "status" not in sneaky.text[:20]
+    # the relay is transparent: a failed authentication is audited with the source address
+    # this worker's server took from the connection (uvicorn trusts X-Forwarded-For from
+    # 127.0.0.1, a local proxy), exactly as when the primary is asked directly; one Date
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    forger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    forged = mint(forger, party="ops", officer="mallory", scopes=["feed"],
+                  issuer=workers.settings.jwt_issuer, audience=workers.settings.jwt_audience,
+                  ttl_s=60)
+    for c, address in ((other, "10.9.9.9"), (primary, "10.8.8.8")):
+        r = c.post("/v1/tracks", json={"reports": []},
+                   headers={"Authorization": f"Bearer {forged}", "X-Forwarded-For": address,
+                            "Forwarded": "for=10.7.7.7"})
+        assert r.status_code == 401 and r.headers.get_list("date") == [r.headers["date"]]
+    items = primary.get("/v1/audit", params={"limit": 1000},
+                        headers=workers.auth("ops", "admin")).json()["items"]
+    failures = [x["data"]["reason"] for x in items
+                if "data" in x and x["data"]["action"] == "auth.failure"]
+    assert [f.rsplit(" ", 1)[-1] for f in failures] == ["10.9.9.9)", "10.8.8.8)"], failures
 
     # only the server's own user can reach the relay socket (it trusts X-Forwarded-For) or
     # ring the bells

@@ -17,8 +17,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator
+
+log = logging.getLogger(__name__)
 
 
 class Listener:
@@ -58,7 +61,10 @@ class Bell:
             listener.set()
         if not local_only:
             for hook in self._hooks:
-                hook(wanted)
+                try:
+                    hook(wanted)
+                except Exception:  # rung after a commit: never fail the committed write
+                    log.exception("bell hook failed")
 
     def add_hook(self, hook: Callable[[set[str]], None]) -> None:
         with self._lock:

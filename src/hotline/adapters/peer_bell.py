@@ -46,6 +46,7 @@ class PeerBells:
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         directory.chmod(0o700)  # the server's own user only (also if it existed before)
         self.path = directory / f"{os.getpid()}.sock"
+        check_socket_path(self.path)
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()  # a previous process with the same pid died without cleaning up
         self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
@@ -116,7 +117,11 @@ class PeerBells:
             except TimeoutError:
                 continue
             except OSError:
-                return  # closed
+                if self._closed:
+                    return
+                log.exception("peer bell receive failed; listening on")
+                time.sleep(0.1)
+                continue
             if not data:
                 continue
             parties = [p for p in data.decode("utf-8", "replace").split("\n") if p]
@@ -135,6 +140,18 @@ class PeerBells:
         self._sock.close()
         self._out.close()
         self._thread.join(timeout=2)
+
+
+#: Longest path a Unix socket may have (Linux: 108 bytes with the terminating zero).
+MAX_SOCKET_PATH = 107
+
+
+def check_socket_path(path: Path) -> None:
+    """Raise ValueError, saying what to do, if ``path`` is too long for a Unix socket."""
+    if len(os.fsencode(path)) > MAX_SOCKET_PATH:
+        raise ValueError(
+            f"{path} is too long for a Unix socket ({MAX_SOCKET_PATH} bytes at most): "
+            "with several workers, use a data dir with a shorter path (HOTLINE_DATA_DIR)")
 
 
 def _datagrams(parties: Iterable[str]) -> Iterator[bytes]:

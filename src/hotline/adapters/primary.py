@@ -4,9 +4,14 @@ Contract: the workers of one server share a directory (in the data dir). :class:
 holds an exclusive ``flock`` on ``primary.lock`` there for as long as its process is the
 primary; the kernel releases it when the process ends, however it ends. ``start()`` tries once
 and returns whether this process won; a loser keeps trying every ``retry_s`` seconds in a
-daemon thread, and the one that next gets the lock runs ``on_elected`` (once) — so when the
-primary dies, another worker takes over within about ``retry_s``. ``stop()`` ends the trying;
-the lock itself is released only when the process exits (or :meth:`close`).
+daemon thread, and the one that next gets the lock runs ``on_elected`` — so when the primary
+dies, another worker takes over within about ``retry_s``. ``primary`` turns true only once
+``on_elected`` has returned. If it raises, ``on_resign`` undoes what it started, the lock is
+released and the worker tries again later (``start()`` re-raises instead), so a failed
+takeover never leaves the lock held by a worker that does not do the primary's work.
+``stop()`` ends the trying and waits for a takeover in progress to finish; a worker that is
+stopping never takes over. The lock itself is released when the process exits (or
+:meth:`close`).
 
 The primary runs what must run once per server: the webhook deliverer, the escalator, the
 live track board with its digester and watcher, and :class:`InnerServer`, which serves the
@@ -30,12 +35,14 @@ log = logging.getLogger(__name__)
 
 class Election:
     def __init__(self, directory: Path, on_elected: Callable[[], None],
-                 retry_s: float = 0.5) -> None:
+                 on_resign: Callable[[], None] = lambda: None, retry_s: float = 0.5) -> None:
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         directory.chmod(0o700)  # holds the primary's socket: the server's own user only
         self.path = directory / "primary.lock"
         self._on_elected = on_elected
+        self._on_resign = on_resign
         self._retry_s = retry_s
+        self._guard = threading.Lock()  # a takeover, or stop(): one at a time
         self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -45,7 +52,8 @@ class Election:
         """Try to become the primary now; if another process is, keep trying in the
         background. Returns whether this process is the primary now."""
         if self._try():
-            self._elected()
+            with self._guard:
+                self._elected()  # raises after resigning
             return True
         self._thread = threading.Thread(target=self._wait, name="hotline-election",
                                         daemon=True)
@@ -61,22 +69,33 @@ class Election:
 
     def _wait(self) -> None:
         while not self._stop.wait(self._retry_s):
-            if self._try():
+            with self._guard:
+                if self._stop.is_set() or not self._try():
+                    continue
                 try:
                     self._elected()
+                    return
                 except Exception:
-                    log.exception("taking over as the primary worker failed")
-                return
+                    log.exception("taking over as the primary worker failed; will retry")
 
     def _elected(self) -> None:
+        """Holding the lock: do the primary's work, or give the lock back and raise."""
+        try:
+            os.ftruncate(self._fd, 0)
+            os.write(self._fd, f"{os.getpid()}\n".encode())
+            self._on_elected()
+        except BaseException:
+            with contextlib.suppress(Exception):
+                self._on_resign()
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            raise
         self.primary = True
-        os.ftruncate(self._fd, 0)
-        os.write(self._fd, f"{os.getpid()}\n".encode())
         log.info("worker %d is the primary", os.getpid())
-        self._on_elected()
 
     def stop(self) -> None:
         self._stop.set()
+        with self._guard:  # a takeover in progress finishes (or fails) first
+            pass
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
@@ -112,6 +131,9 @@ class InnerServer:
         while not self._server.started and self._thread.is_alive() \
                 and time.monotonic() < deadline:
             time.sleep(0.01)
+        if not self._server.started:
+            self.stop()
+            raise RuntimeError(f"the primary's socket server did not start on {self.path}")
         with contextlib.suppress(FileNotFoundError):
             # only the server's own user may connect (the socket trusts X-Forwarded-For)
             os.chmod(self.path, 0o600)

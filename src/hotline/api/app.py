@@ -102,6 +102,11 @@ def create_app(
         server.start()
         inner.append(server)
 
+    def resign() -> None:  # a takeover failed half way: undo it
+        while inner:
+            inner.pop().stop()
+        stop_background()
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         election: Election | None = None
@@ -111,7 +116,7 @@ def create_app(
             if bell is not None:
                 peers = PeerBells(run_dir / "bells", bell)
                 peers.attach()
-            election = app.state.election = Election(run_dir, become_primary)
+            election = app.state.election = Election(run_dir, become_primary, resign)
             election.start()
         else:
             start_background()
@@ -121,9 +126,7 @@ def create_app(
             if election is not None:
                 election.stop()
             if election is None or election.primary:
-                for server in inner:
-                    server.stop()
-                stop_background()
+                resign()
             if peers is not None:
                 peers.close()
             relay: PrimaryRelay | None = getattr(app.state, "primary_relay", None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,13 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     where = f"Hotline API on http://{settings.host}:{settings.port}  (docs: /docs)"
     if settings.workers > 1:
+        from hotline.adapters.peer_bell import check_socket_path
+
+        try:  # the workers' sockets live in the data dir (the longest: a bell of a 7-digit pid)
+            check_socket_path(settings.data_dir.resolve() / "workers" / "bells" / "9999999.sock")
+        except ValueError as exc:
+            print(f"hotline serve: {exc}", file=sys.stderr)
+            return 2
         # Each worker process builds the app from the environment (uvicorn spawns them).
         os.environ.update(worker_environment(settings))
         print(f"{where}, {settings.workers} workers", flush=True)

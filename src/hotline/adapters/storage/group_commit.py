@@ -157,6 +157,7 @@ class GroupCommit:
             self._commit(batch)  # then wait for our locks holding nothing
         try:
             self._engine.begin(conn, lock)
+            conn.execute("SAVEPOINT w")
         except BaseException:
             with contextlib.suppress(Exception):  # a half-begun transaction
                 conn.execute("ROLLBACK")
@@ -164,7 +165,6 @@ class GroupCommit:
             self._drop_if_broken(conn)
             raise
         self._batch = batch = _Batch(time.monotonic())
-        conn.execute("SAVEPOINT w")
         return batch
 
     def _commit(self, batch: _Batch) -> None:

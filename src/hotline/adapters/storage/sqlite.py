@@ -35,6 +35,41 @@ from hotline.adapters.storage.group_commit import GroupCommit
 from hotline.adapters.storage.sql import SqlStore, SqlTx, apply_migrations
 from hotline.ports import LockScope, StoreTx
 
+#: How long a writer waits for another process's write lock before it fails (seconds).
+BUSY_TIMEOUT_S = 60.0
+
+
+def _wait_for_lock(fd: int, timeout_s: float) -> bool:
+    """Wait for an exclusive flock on ``fd`` in the kernel's queue (woken the moment it is
+    free), on a helper thread so that the wait can end: True once held (the caller owns
+    ``fd``), False on an error or after ``timeout_s`` — the helper then owns ``fd`` and closes
+    it whenever its wait ends, so a lock it gets late is released at once (``fd`` is this
+    wait's own open file description)."""
+    done = threading.Event()
+    guard = threading.Lock()
+    state = {"held": False, "abandoned": False}
+
+    def wait() -> None:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            ok = True
+        except OSError:
+            ok = False
+        with guard:
+            done.set()
+            if ok and not state["abandoned"]:
+                state["held"] = True
+                return
+        os.close(fd)
+
+    threading.Thread(target=wait, name="hotline-sqlite-lock-wait", daemon=True).start()
+    done.wait(timeout_s)
+    with guard:
+        if state["held"]:
+            return True
+        state["abandoned"] = True
+    return False
+
 
 class SqliteStore(SqlStore):
     engine = "sqlite"
@@ -97,10 +132,10 @@ class SqliteStore(SqlStore):
 
     def _open(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
-                               timeout=60.0, cached_statements=512)
+                               timeout=BUSY_TIMEOUT_S, cached_statements=512)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")
-        conn.execute("PRAGMA busy_timeout=60000")
+        conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA cache_size=-65536")
         conn.execute("PRAGMA wal_autocheckpoint=0")  # see _checkpoint_loop
@@ -155,20 +190,29 @@ class SqliteStore(SqlStore):
         conn.execute("COMMIT")
 
     def end(self, conn: sqlite3.Connection) -> None:
-        if self._lock_fd is not None:
-            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+        fd, self._lock_fd = self._lock_fd, None
+        if fd is not None:
+            os.close(fd)  # releases the lock
 
     def broken(self, conn: sqlite3.Connection) -> bool:
         return False
 
     def _take_file_lock(self) -> None:
         """The cross-process writer lock (see the module contract); the group committer's
-        writer mutex already orders this process's writers."""
+        writer mutex already orders this process's writers. Each batch opens the lock file
+        anew (its own open file description, closed by :meth:`end`); a wait longer than the
+        busy timeout fails as SQLite's would, instead of hanging behind a stalled process."""
         if self.path == ":memory:":
             return
-        if self._lock_fd is None:
-            self._lock_fd = os.open(f"{self.path}-lock", os.O_RDWR | os.O_CREAT, 0o600)
-        fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
+        fd = os.open(f"{self.path}-lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if not _wait_for_lock(fd, BUSY_TIMEOUT_S):
+                raise sqlite3.OperationalError(
+                    f"database is locked: another process held {self.path}-lock for more "
+                    f"than {BUSY_TIMEOUT_S:g} s") from None
+        self._lock_fd = fd
 
     def _writer_cursor(self, conn: sqlite3.Connection) -> sqlite3.Cursor:
         """The writer connection's one cursor, reused by every write. With a cursor per
