@@ -252,6 +252,22 @@ class EventDesk(Desk):
         with self.store.read() as tx:
             return tx.event_data_for(actor.party, after=max(after, 0), limit=limit)
 
+    def data_many(self, reads: Sequence[tuple[Actor, int]],
+                  limit: int = 100) -> Sequence[Sequence[EventData] | Exception]:
+        """:meth:`data` for several (actor, after) at once, in one read transaction (the
+        event streams of a process read together); a read that fails gives its exception
+        in its place, the others their events."""
+        check_limit(limit)
+        out: list[Sequence[EventData] | Exception] = []
+        with self.store.read() as tx:
+            for actor, after in reads:
+                try:
+                    out.append(tx.event_data_for(actor.party, after=max(after, 0),
+                                                 limit=limit))
+                except Exception as exc:  # this stream's problem, not the others'
+                    out.append(exc)
+        return out
+
     def ack(self, actor: Actor, through: int) -> Confirmed:
         """Confirm delivery of the caller's party's events up to ``through``."""
         if isinstance(through, bool) or not isinstance(through, int) or through < 1:

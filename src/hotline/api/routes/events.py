@@ -21,8 +21,10 @@ connections and server restarts.
   stream ends when the client disconnects. Writing an event to the socket does not count as
   delivery. Each wake reads every new event (up to :data:`_PAGE`) in one query, as JSON text
   around the stored bodies' text (no parsing and encoding again; the same JSON values as the
-  polling answer), and writes them to the socket in one chunk; the reads run on threads of their own
-  (:data:`READ_THREADS`), so they never queue behind request handlers blocked on a write; the
+  polling answer), and writes them to the socket in one chunk. The reads of all the streams
+  that wake together (those one commit rang) go to one worker thread in one read transaction
+  (:class:`_Reads`), not one thread hand-off each; those threads are the streams' own
+  (:data:`READ_THREADS`), so reads never queue behind request handlers blocked on a write; the
   handlers are ``async`` (no worker thread needed to start a stream or answer a poll).
 - ``POST /v1/events/ack`` ``{"through": SEQ}`` (duty only): confirms receipt of every event up
   to SEQ; answers ``{"through", "receipts"}`` with one signed ``hotline.receipt.v1`` receipt
@@ -37,7 +39,7 @@ import asyncio
 import contextlib
 import time
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 
 import anyio
 from fastapi import APIRouter, Depends, Header, Query, Request
@@ -88,7 +90,8 @@ async def list_events(
     DESIGN.md's ``GET /v1/events`` contract, so an ``EventSource`` can use this URL."""
     if "text/event-stream" in request.headers.get("accept", ""):
         return _streaming(request, events, actor, _start(last_event_id, after))
-    page = await anyio.to_thread.run_sync(events.list, actor, after, limit, limiter=_limiter())
+    page = await anyio.to_thread.run_sync(events.list, actor, after, limit,
+                                          limiter=_reader(events).limiter)
     items = [event_json(e) for e in page]
     cursor = items[-1]["seq"] if items else after
     return JSONResponse({"items": items, "cursor": cursor,
@@ -119,17 +122,69 @@ def _start(last_event_id: str | None, after: int | None) -> int:
     return int(text)
 
 
-_readers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = (
+class _Reads:
+    """The event-stream reads of one event loop, coalesced: the reads asked for while the
+    loop runs its ready callbacks (typically every stream one commit woke) go to one worker
+    thread together, in one read transaction, instead of one thread hand-off each."""
+
+    def __init__(self, events: EventDesk) -> None:
+        self.events = events
+        self.limiter = anyio.CapacityLimiter(READ_THREADS)
+        self._pending: list[tuple[Actor, int, asyncio.Future[Sequence[EventData]]]] = []
+        self._running: set[asyncio.Task[None]] = set()  # (the loop keeps only weak refs)
+
+    async def read(self, actor: Actor, after: int) -> Sequence[EventData]:
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[Sequence[EventData]] = loop.create_future()
+        if not self._pending:  # the first read of this round: run them all once it is over
+            loop.call_soon(self._start)
+        self._pending.append((actor, after, done))
+        return await done
+
+    def _start(self) -> None:
+        task = asyncio.get_running_loop().create_task(self._run(self._take()))
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
+
+    def _take(self) -> list[tuple[Actor, int, asyncio.Future[Sequence[EventData]]]]:
+        batch, self._pending = self._pending, []
+        return batch
+
+    async def _run(self, batch: list[tuple[Actor, int, asyncio.Future[Sequence[EventData]]]]
+                   ) -> None:
+        try:
+            pages: Sequence[Sequence[EventData] | Exception] = await anyio.to_thread.run_sync(
+                self.events.data_many, [(a, c) for a, c, _ in batch], _PAGE,
+                limiter=self.limiter)
+        except BaseException as exc:  # the thread hand-off itself failed: all of them
+            for _, _, done in batch:
+                if not done.done():
+                    done.set_exception(exc if isinstance(exc, Exception) else
+                                       RuntimeError("event read cancelled"))
+            raise
+        for (_, _, done), page in zip(batch, pages, strict=True):
+            if done.done():  # that stream went away
+                continue
+            if isinstance(page, Exception):
+                done.set_exception(page)
+            else:
+                done.set_result(page)
+
+
+_reads: weakref.WeakKeyDictionary[
+    EventDesk, weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Reads]] = (
     weakref.WeakKeyDictionary())
 
 
-def _limiter() -> anyio.CapacityLimiter:
-    """The running event loop's limiter for event-stream reads (made on first use)."""
+def _reader(events: EventDesk) -> _Reads:
+    """The coalesced stream reads of this app's events on the running loop (made on first
+    use; an app served by two loops, as the primary worker's is, has one per loop)."""
     loop = asyncio.get_running_loop()
-    limiter = _readers.get(loop)
-    if limiter is None:
-        limiter = _readers[loop] = anyio.CapacityLimiter(READ_THREADS)
-    return limiter
+    per_loop = _reads.setdefault(events, weakref.WeakKeyDictionary())
+    found = per_loop.get(loop)
+    if found is None:
+        found = per_loop[loop] = _Reads(events)
+    return found
 
 
 async def _stream(request: Request, events: EventDesk, actor: Actor,
@@ -147,13 +202,12 @@ async def _chunks(request: Request, events: EventDesk, actor: Actor, after: int,
                   ears: Listener | None) -> AsyncIterator[bytes]:
     cursor = after
     quiet_since = time.monotonic()
-    readers = _limiter()
+    reads = _reader(events)
     poll_s: float = getattr(request.app.state.settings, "events_poll_s", POLL_S)
     while not await request.is_disconnected():
         if ears is not None:
             ears.clear()
-        page = await anyio.to_thread.run_sync(events.data, actor, cursor, _PAGE,
-                                              limiter=readers)
+        page = await reads.read(actor, cursor)
         if page:
             yield b"".join(_frame(e) for e in page)
             cursor = page[-1].seq
