@@ -28,6 +28,10 @@ import psycopg
 import hotline
 from hotline.adapters.storage.pgserver import PrivatePostgres, free_port
 from hotline.adapters.storage.postgres import strip_group_commit
+from hotline.settings import Settings
+
+#: How often the server's event streams poll the store when not rung (its default setting).
+SSE_POLL_S: float = Settings.model_fields["events_poll_s"].default
 
 
 class HttpServer:

@@ -61,6 +61,7 @@ from rich.table import Table
 
 import relay_alerts
 from harness import (
+    SSE_POLL_S,
     HttpServer,
     StreamRun,
     drain,
@@ -75,7 +76,6 @@ from harness import (
 from hotline.adapters.codec import volume_to_json
 from hotline.adapters.storage.pgserver import PostgresUnavailable
 from hotline.adapters.tokens import load_or_create_issuer_key, mint
-from hotline.api.routes.events import POLL_S
 from hotline.domain.altitude import AltitudeBand
 from hotline.domain.geometry import LatLng, Polygon
 from hotline.domain.volume import TimeWindow, Volume4D
@@ -229,7 +229,7 @@ async def measure(base: str, tokens: dict[str, str], rate: float, seconds: float
             await asyncio.gather(*tasks)
         expected = sum(1 for s in run.sent if s.id is not None)
         await drain(lambda: sum(1 for a in run.arrivals if a.kind == "message"), expected,
-                    drain_s, max(0.5, 3 * POLL_S), stop, subs)
+                    drain_s, max(0.5, 3 * SSE_POLL_S), stop, subs)
     return run
 
 
@@ -441,7 +441,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     doc: dict[str, Any] = {
         **result_header("relay", args), "seed": opts.seed, "parties": len(PARTIES),
         "options": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(opts).items()},
-        "server": {"sse_poll_s": POLL_S, "clock": {"messages": START.isoformat(),
+        "server": {"sse_poll_s": SSE_POLL_S, "clock": {"messages": START.isoformat(),
                                                    "alerts": "system"}},
         "warmup": {"messages": {"seconds": WARMUP_S, "rate": WARMUP_RATE},
                    "alerts": {"seconds": relay_alerts.WARMUP_S,

@@ -57,9 +57,8 @@ from typing import Any
 
 import httpx
 
-from harness import StreamRun, drain, open_streams, pct, sse_frames
+from harness import SSE_POLL_S, StreamRun, drain, open_streams, pct, sse_frames
 from hotline.adapters.codec import volume_to_json
-from hotline.api.routes.events import POLL_S
 from hotline.domain.altitude import AltitudeBand
 from hotline.domain.geometry import LatLng, Polygon
 from hotline.domain.time import parse_rfc3339
@@ -220,7 +219,7 @@ async def measure(base: str, tokens: dict[str, str], rate: float, seconds: float
             tasks, run.timed_wall_s = await pace(http, tokens, timed, write_rate, slots)
             await asyncio.gather(*tasks)
         expected = sum(len(_conflicts(w)) * 2 for w in run.writes if w.status in (200, 201))
-        await drain(lambda: len(run.frames), expected, drain_s, max(0.5, 3 * POLL_S),
+        await drain(lambda: len(run.frames), expected, drain_s, max(0.5, 3 * SSE_POLL_S),
                     stop, subs)
     return run
 

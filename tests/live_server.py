@@ -9,7 +9,6 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -18,6 +17,8 @@ from typing import Any
 
 import httpx
 import uvicorn
+
+from hotline.adapters.threaded_server import ThreadedServer
 
 SRC = str(Path(__file__).resolve().parents[1] / "src")
 
@@ -32,21 +33,16 @@ def free_port() -> int:
 @contextmanager
 def serve(app: Any) -> Iterator[str]:
     """Serve the ASGI ``app`` until the block ends; yields its base URL."""
-    server = uvicorn.Server(uvicorn.Config(
-        app, host="127.0.0.1", port=free_port(), log_level="warning", lifespan="on",
+    port = free_port()
+    server = ThreadedServer(uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", lifespan="on",
         timeout_graceful_shutdown=2))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
+    server.start(timeout_s=10)
     try:
-        yield f"http://127.0.0.1:{server.config.port}"
+        yield f"http://127.0.0.1:{port}"
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        assert not thread.is_alive(), "uvicorn did not stop"
+        server.stop(timeout_s=10)
+        assert not server.join(0), "uvicorn did not stop"
 
 
 class ServeProcess:

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from hotline.domain.units import FT, NM
 from hotline.relay.escalation import AckPolicy
-from hotline.service import Limits, ServiceConfig
+from hotline.service import EarlyChecks, Limits, ServiceConfig
 from hotline.strategic.policy import LeadTimePolicy, SeparationPolicy
 from hotline.tactical.live import LiveOptions
 from hotline.tactical.profiles import get_profile
@@ -67,14 +66,16 @@ class Settings(BaseSettings):
     max_area_km2: float = 1_000_000.0
     max_volumes: int = 100
     max_body_bytes: int = 8 * 1024 * 1024
-    early_checks: Literal["always", "never"] = Field(
+    early_checks: EarlyChecks = Field(
         "never", description="always: find a write's conflicts on a snapshot before taking "
         "the write lock (for several server processes on one database); never: all under it")
 
-    # Outbound webhooks
+    # Event streams
     events_poll_s: float = Field(0.1, gt=0, le=60, description="how often an event stream "
                                  "looks for new events without being rung (commits of this "
                                  "server ring its streams at once)")
+
+    # Outbound webhooks
     webhook_poll_s: float = Field(0.2, gt=0, description="how often to look for events")
     webhook_timeout_s: float = Field(5.0, gt=0, description="per delivery request")
     webhook_backoff_s: float = Field(0.5, gt=0, description="first retry delay (doubles)")

@@ -1,12 +1,13 @@
 """The event bell across the worker processes of one server (``hotline serve --workers N``).
 
-Contract: every process of the server opens :class:`PeerBells` on the same directory (in the
-data dir). It binds a Unix datagram socket there, named after its pid, and a daemon thread
-turns each datagram it receives into a ring of the process's own :class:`~hotline.adapters
-.bell.Bell`. :meth:`PeerBells.ring` (hooked into the store's bell by :meth:`attach`, so it runs
-after every commit that appended events) sends the parties to every *other* socket in the
-directory. A datagram carries party names separated by newlines, at most :data:`MAX_DATAGRAM`
-bytes (more parties are sent in several datagrams).
+Contract: every process of the server opens :class:`PeerBells` on the same prepared
+:class:`~hotline.adapters.workers_dir.WorkersDir`. It binds a Unix datagram socket in its
+``bells``, named after its pid, and a daemon thread turns each datagram it receives into a
+ring of the process's own :class:`~hotline.adapters.bell.Bell`. :meth:`PeerBells.ring`
+(hooked into the store's bell by :meth:`attach`, so it runs after every commit that appended
+events) sends the parties to every *other* socket in the directory. A datagram carries party
+names separated by newlines, at most :data:`MAX_DATAGRAM` bytes (more parties are sent in
+several datagrams).
 
 Delivery is best effort and never blocks a writer: the sockets are non-blocking, a full or
 vanished peer is skipped, and a socket whose process is gone (connection refused) is removed.
@@ -25,9 +26,9 @@ import socket
 import threading
 import time
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 
 from hotline.adapters.bell import Bell
+from hotline.adapters.workers_dir import WorkersDir
 
 log = logging.getLogger(__name__)
 
@@ -40,13 +41,11 @@ RESCAN_S = 1.0
 class PeerBells:
     """This process's end of the cross-process bell (see the module contract)."""
 
-    def __init__(self, directory: Path, bell: Bell) -> None:
-        self.directory = directory
+    def __init__(self, workers: WorkersDir, bell: Bell) -> None:
+        """``workers``: the server's prepared :class:`WorkersDir` (its ``bells``)."""
+        self.directory = workers.bells
         self.bell = bell
-        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        directory.chmod(0o700)  # the server's own user only (also if it existed before)
-        self.path = directory / f"{os.getpid()}.sock"
-        check_socket_path(self.path)
+        self.path = workers.bell(os.getpid())
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()  # a previous process with the same pid died without cleaning up
         self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
@@ -140,18 +139,6 @@ class PeerBells:
         self._sock.close()
         self._out.close()
         self._thread.join(timeout=2)
-
-
-#: Longest path a Unix socket may have (Linux: 108 bytes with the terminating zero).
-MAX_SOCKET_PATH = 107
-
-
-def check_socket_path(path: Path) -> None:
-    """Raise ValueError, saying what to do, if ``path`` is too long for a Unix socket."""
-    if len(os.fsencode(path)) > MAX_SOCKET_PATH:
-        raise ValueError(
-            f"{path} is too long for a Unix socket ({MAX_SOCKET_PATH} bytes at most): "
-            "with several workers, use a data dir with a shorter path (HOTLINE_DATA_DIR)")
 
 
 def _datagrams(parties: Iterable[str]) -> Iterator[bytes]:

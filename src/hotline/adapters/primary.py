@@ -1,7 +1,8 @@
 """Which worker process of a server is the primary (``hotline serve --workers N``).
 
-Contract: the workers of one server share a directory (in the data dir). :class:`Election`
-holds an exclusive ``flock`` on ``primary.lock`` there for as long as its process is the
+Contract: the workers of one server share a directory (in the data dir, see
+:mod:`hotline.adapters.workers_dir`). :class:`Election` holds an exclusive ``flock`` on its
+``primary.lock`` for as long as its process is the
 primary; the kernel releases it when the process ends, however it ends. ``start()`` tries once
 and returns whether this process won; a loser keeps trying every ``retry_s`` seconds in a
 daemon thread, and the one that next gets the lock runs ``on_elected`` — so when the primary
@@ -25,20 +26,21 @@ import fcntl
 import logging
 import os
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from hotline.adapters.threaded_server import ThreadedServer
 
 log = logging.getLogger(__name__)
 
 
 class Election:
-    def __init__(self, directory: Path, on_elected: Callable[[], None],
+    def __init__(self, path: Path, on_elected: Callable[[], None],
                  on_resign: Callable[[], None] = lambda: None, retry_s: float = 0.5) -> None:
-        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        directory.chmod(0o700)  # holds the primary's socket: the server's own user only
-        self.path = directory / "primary.lock"
+        """``path``: the lock file (a :class:`~hotline.adapters.workers_dir.WorkersDir`'s
+        ``primary_lock``)."""
+        self.path = path
         self._on_elected = on_elected
         self._on_resign = on_resign
         self._retry_s = retry_s
@@ -121,29 +123,19 @@ class InnerServer:
         config = uvicorn.Config(app, uds=str(path), lifespan="off", log_config=None,
                                 access_log=False, proxy_headers=True,
                                 forwarded_allow_ips="*")
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, name="hotline-inner-server",
-                                        daemon=True)
+        self._server = ThreadedServer(config, name="hotline-inner-server")
 
     def start(self) -> None:
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started and self._thread.is_alive() \
-                and time.monotonic() < deadline:
-            time.sleep(0.01)
-        if not self._server.started:
-            self.stop()
-            raise RuntimeError(f"the primary's socket server did not start on {self.path}")
+        try:
+            self._server.start(timeout_s=10)
+        except RuntimeError:
+            raise RuntimeError(
+                f"the primary's socket server did not start on {self.path}") from None
         with contextlib.suppress(FileNotFoundError):
             # only the server's own user may connect (the socket trusts X-Forwarded-For)
             os.chmod(self.path, 0o600)
 
-    @property
-    def started(self) -> bool:
-        return bool(self._server.started)
-
     def stop(self) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=5)
+        self._server.stop(timeout_s=5)
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()

@@ -39,6 +39,7 @@ from hotline.adapters.storage import open_store
 from hotline.adapters.tokens import TokenValidator, key_id, load_or_create_issuer_key
 from hotline.adapters.track_workers import Digester, Watcher
 from hotline.adapters.webhooks import Deliverer, DeliveryConfig
+from hotline.adapters.workers_dir import WorkersDir
 from hotline.api import console, docs, errors, limits
 from hotline.api.authlog import AuthFailureLog
 from hotline.api.primary_relay import PrimaryRelay
@@ -93,12 +94,12 @@ def create_app(
         escalator.stop()
         deliverer.stop()
 
-    run_dir = settings.data_dir / "workers"
+    shared = WorkersDir.of(settings.data_dir)
     inner: list[InnerServer] = []
 
     def become_primary() -> None:
         start_background()
-        server = InnerServer(app, run_dir / "primary.sock")
+        server = InnerServer(app, shared.primary_socket)
         server.start()
         inner.append(server)
 
@@ -112,11 +113,13 @@ def create_app(
         election: Election | None = None
         peers: PeerBells | None = None
         if settings.workers > 1:
+            shared.prepare()
             bell: Bell | None = getattr(the_store, "bell", None)
             if bell is not None:
-                peers = PeerBells(run_dir / "bells", bell)
+                peers = PeerBells(shared, bell)
                 peers.attach()
-            election = app.state.election = Election(run_dir, become_primary, resign)
+            election = app.state.election = Election(shared.primary_lock, become_primary,
+                                                     resign)
             election.start()
         else:
             start_background()
@@ -127,6 +130,8 @@ def create_app(
                 election.stop()
             if election is None or election.primary:
                 resign()
+            if election is not None:
+                election.close()  # only now may another worker take over
             if peers is not None:
                 peers.close()
             relay: PrimaryRelay | None = getattr(app.state, "primary_relay", None)
@@ -185,7 +190,7 @@ def create_app(
     app.include_router(tracks.router)
     console.install(app)  # last: it is mounted at /
     if settings.workers > 1:
-        app.add_middleware(PrimaryRelay, socket_path=run_dir / "primary.sock",
+        app.add_middleware(PrimaryRelay, socket_path=shared.primary_socket,
                            is_primary=lambda: bool(getattr(app.state, "election", None)
                                                    and app.state.election.primary),
                            created=lambda relay: setattr(app.state, "primary_relay", relay))

@@ -15,8 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import threading
-import time
 from collections import deque
 from datetime import UTC, datetime, timedelta
 from importlib import resources
@@ -124,6 +122,7 @@ def summary_json(sc: Scenario, out: Outcome, facts: list[FactResult]) -> dict[st
 def run(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from hotline.adapters.threaded_server import ThreadedServer
     from hotline.api import create_app
 
     headless = args.headless or args.check
@@ -152,15 +151,11 @@ def run(args: argparse.Namespace) -> int:
     admin = _tokens(settings, [OPERATOR], ["admin"])[OPERATOR]
     url = f"http://{args.host}:{args.port}"
 
-    server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port,
+    server = ThreadedServer(uvicorn.Config(app, host=args.host, port=args.port,
                                            log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(400):
-        if server.started or not thread.is_alive():
-            break
-        time.sleep(0.05)
-    if not server.started:
+    try:
+        server.start(timeout_s=20)
+    except RuntimeError:
         print(f"hotline demo: the service did not start on {url}", file=sys.stderr)
         return 1
     log = _Log(clock, sc.name, live=not headless and sys.stdout.isatty())
@@ -179,8 +174,7 @@ def run(args: argparse.Namespace) -> int:
         facts = check(sc, out)
     except HotlineError as exc:
         print(f"hotline demo: {exc.message}", file=sys.stderr)
-        server.should_exit = True
-        thread.join(timeout=10)
+        server.stop()
         return 1
     finally:
         player.close()
@@ -193,8 +187,7 @@ def run(args: argparse.Namespace) -> int:
     missing = [f for f in facts if f.status == MISSING]
 
     if headless:
-        server.should_exit = True
-        thread.join(timeout=10)
+        server.stop()
         return 1 if missing else 0
 
     clock.run(1.0)
@@ -205,11 +198,10 @@ def run(args: argparse.Namespace) -> int:
     print(f"\nTry:  curl -H \"Authorization: Bearer $BLUE_TOKEN\" {url}/v1/alerts")
     print("Serving; Ctrl-C to stop.", flush=True)
     try:
-        while thread.is_alive():
-            thread.join(timeout=0.5)
+        while server.join(0.5):
+            pass
     except KeyboardInterrupt:
-        server.should_exit = True
-        thread.join(timeout=10)
+        server.stop()
     return 0
 
 

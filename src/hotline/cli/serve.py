@@ -42,10 +42,10 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     where = f"Hotline API on http://{settings.host}:{settings.port}  (docs: /docs)"
     if settings.workers > 1:
-        from hotline.adapters.peer_bell import check_socket_path
+        from hotline.adapters.workers_dir import WorkersDir
 
-        try:  # the workers' sockets live in the data dir (the longest: a bell of a 7-digit pid)
-            check_socket_path(settings.data_dir.resolve() / "workers" / "bells" / "9999999.sock")
+        try:  # the workers' sockets live in the data dir
+            WorkersDir.of(settings.data_dir).check()
         except ValueError as exc:
             print(f"hotline serve: {exc}", file=sys.stderr)
             return 2

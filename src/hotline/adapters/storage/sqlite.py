@@ -84,9 +84,9 @@ class SqliteStore(SqlStore):
         self._all: list[sqlite3.Connection] = []
         self._guard = threading.Lock()
         # Writers of this process queue on a mutex (the group committer's) before BEGIN
-        # IMMEDIATE: SQLite's own busy handler sleeps with a backoff of up to 100 ms, which
-        # made p99 latency under concurrency ~500 ms. The busy timeout still arbitrates
-        # between processes.
+        # IMMEDIATE, and those of other processes on the file lock (see the module
+        # contract): SQLite's own busy handler sleeps with a backoff of up to 100 ms, which
+        # made p99 latency under concurrency ~500 ms.
         self._writer_cur: tuple[sqlite3.Connection, sqlite3.Cursor] | None = None
         self._lock_fd: int | None = None
         self.writes: GroupCommit = GroupCommit(self, self.bell.ring, enabled=group_commit)
@@ -190,9 +190,7 @@ class SqliteStore(SqlStore):
         conn.execute("COMMIT")
 
     def end(self, conn: sqlite3.Connection) -> None:
-        fd, self._lock_fd = self._lock_fd, None
-        if fd is not None:
-            os.close(fd)  # releases the lock
+        self._release_file_lock()
 
     def broken(self, conn: sqlite3.Connection) -> bool:
         return False
@@ -214,6 +212,11 @@ class SqliteStore(SqlStore):
                     f"than {BUSY_TIMEOUT_S:g} s") from None
         self._lock_fd = fd
 
+    def _release_file_lock(self) -> None:
+        fd, self._lock_fd = self._lock_fd, None
+        if fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(fd)  # releases the lock
     def _writer_cursor(self, conn: sqlite3.Connection) -> sqlite3.Cursor:
         """The writer connection's one cursor, reused by every write. With a cursor per
         write, concurrent writers (tests/test_audit_store.py) failed about 1 run in 4 with
@@ -253,7 +256,4 @@ class SqliteStore(SqlStore):
         self._local = threading.local()
         self.writes.close()
         self._writer_cur = None
-        if self._lock_fd is not None:
-            with contextlib.suppress(OSError):
-                os.close(self._lock_fd)
-            self._lock_fd = None
+        self._release_file_lock()

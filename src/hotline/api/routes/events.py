@@ -16,7 +16,7 @@ connections and server restarts.
   ``?after=``, else from the first event. A commit that appends events wakes the stream at
   once (the store's bell, rung across the worker processes of a server too; the stream
   listens from before each read, so a commit made during a read is not missed); otherwise the
-  store is polled every ``events_poll_s`` (setting; default :data:`POLL_S`); a
+  store is polled every ``events_poll_s`` (setting, 0.1 s by default); a
   comment line (``: keep-alive``) goes out after :data:`KEEPALIVE_S` without events; the
   stream ends when the client disconnects. Writing an event to the socket does not count as
   delivery. Each wake reads every new event (up to :data:`_PAGE`) in one query, as JSON text
@@ -56,9 +56,6 @@ from hotline.service import Actor
 
 router = APIRouter(prefix="/v1/events")
 
-#: How often a stream looks for new events in the store without being rung (seconds); the
-#: default of the ``events_poll_s`` setting.
-POLL_S = 0.1
 #: How long a stream may stay silent before it sends a keep-alive comment (seconds).
 KEEPALIVE_S = 15.0
 #: The most events one read takes (and one chunk carries).
@@ -180,7 +177,9 @@ def _reader(events: EventDesk) -> _Reads:
     """The coalesced stream reads of this app's events on the running loop (made on first
     use; an app served by two loops, as the primary worker's is, has one per loop)."""
     loop = asyncio.get_running_loop()
-    per_loop = _reads.setdefault(events, weakref.WeakKeyDictionary())
+    per_loop = _reads.get(events)
+    if per_loop is None:
+        per_loop = _reads[events] = weakref.WeakKeyDictionary()
     found = per_loop.get(loop)
     if found is None:
         found = per_loop[loop] = _Reads(events)
@@ -203,7 +202,7 @@ async def _chunks(request: Request, events: EventDesk, actor: Actor, after: int,
     cursor = after
     quiet_since = time.monotonic()
     reads = _reader(events)
-    poll_s: float = getattr(request.app.state.settings, "events_poll_s", POLL_S)
+    poll_s: float = request.app.state.settings.events_poll_s
     while not await request.is_disconnected():
         if ears is not None:
             ears.clear()
