@@ -326,13 +326,14 @@ class HotlineService:
         measured = (min(v.window.start for v in volumes) - now).total_seconds()
         serialised = self.store.serialises_all_writes
         checked: Checked = {}
+        # Where the declaration was before this write (once seen): the lock must cover it too.
+        prior: Declaration | None = None
         for _ in range(5):
             # With early checks, first, outside the lock, on a read snapshot: the prior
             # version, the exact checks against every candidate (the costly part, remembered
             # per version of each candidate) and the alerts they raise. Under the lock the
             # candidate query runs again, only what changed since is checked, and the alerts
             # are only stored, so writers hold the lock for less time.
-            prior: Declaration | None = None
             planned: AlertPlan | None = None
             if self.config.early_checks == "always":
                 with self.store.read() as tx:
@@ -340,19 +341,21 @@ class HotlineService:
                     seen = self._candidates(tx, kind, actor.party, queries)
                 planned = self._plan(actor, kind, id, volumes, build, prior, seen, checked,
                                      now, measured)
-            elif not serialised:
-                with self.store.read() as tx:
-                    prior = tx.get(kind, id)
             # The lock must also cover where the declaration was, so that a concurrent writer
             # cannot record a conflict with the old volumes after we moved them. (Where one
-            # lock serialises all writes, it does: no need to widen it.)
+            # lock serialises all writes, it does: no need to widen it.) The old volumes are
+            # read under the lock: if the lock does not cover them, the write starts again
+            # with a lock that does (new declarations, and amendments within the same coarse
+            # cells, the usual case, need one round).
             scope = lock
             if not serialised and prior is not None:
                 scope = _union(lock, self._lock_of(prior.volumes))
             with self.store.write(scope) as tx:
                 existing = tx.get(kind, id)
-                if not serialised and _version(existing) != _version(prior):
-                    continue  # changed between our read and our lock: look again
+                if (not serialised and existing is not None
+                        and not _covers(scope, self._lock_of(existing.volumes))):
+                    prior = existing
+                    continue  # the lock misses where it was: widen it and look again
                 self._check_write(actor, kind, id, existing, expected_version)
                 declaration, refiled = self._declaration(actor, kind, id, volumes, build,
                                                          existing, now, measured)
@@ -534,8 +537,11 @@ def _cause(actor: Actor, d: Declaration, verb: str = "put") -> dict[str, object]
             "id": d.id, "version": d.version}
 
 
-def _version(d: Declaration | None) -> int | None:
-    return None if d is None else d.version
+def _covers(scope: LockScope, needed: LockScope) -> bool:
+    """Whether holding ``scope`` holds every key of ``needed``."""
+    if scope.everything:
+        return True
+    return not needed.everything and set(needed.keys) <= set(scope.keys)
 
 
 def _union(a: LockScope, b: LockScope) -> LockScope:
