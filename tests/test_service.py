@@ -3,6 +3,7 @@ versions, ownership, need to know, and bad input that changes nothing."""
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 
 from builders import box, circle, vol
 from hotline.adapters.clock import ManualClock
+from hotline.adapters.storage.sql import SqlStore
 from hotline.adapters.storage.sqlite import SqliteStore
 from hotline.domain.altitude import AltitudeReference
 from hotline.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, TooLarge
@@ -206,3 +208,46 @@ def test_list_by_area_and_time(sqlite: SqliteStore, clock: ManualClock) -> None:
         "north", "south"]
     soon = TimeWindow(t + timedelta(days=1), t + timedelta(days=3))
     assert [v.declaration.id for v in svc.list(BLUE, Kind.NOTICE, window=soon)] == ["later"]
+
+
+def _rows_of(store: SqlStore, table: str, id: str) -> int:
+    """Rows of ``table`` naming ``id`` (as subject or other), read with a connection of
+    its own."""
+    where = "id = ?" if table == "cells" else "id = ? OR other_id = ?"
+    args = (id,) if table == "cells" else (id, id)
+    if isinstance(store, SqliteStore):
+        import sqlite3
+
+        with contextlib.closing(sqlite3.connect(store.path)) as conn:
+            return int(conn.execute(f"SELECT COUNT(*) FROM {table} WHERE {where}",
+                                    args).fetchone()[0])
+    import psycopg
+
+    with psycopg.connect(store.dsn) as conn:  # type: ignore[attr-defined]
+        return int(conn.execute(f"SELECT COUNT(*) FROM {table} WHERE {where.replace('?', '%s')}",
+                                args).fetchone()[0])  # type: ignore[index]
+
+
+def test_moving_withdrawing_and_refiling_leave_no_stale_rows(store: SqlStore,
+                                                            clock: ManualClock) -> None:
+    """An amendment replaces the index and conflict rows of the version before; a withdrawal
+    deletes them, so filing the same id again (which skips the replacing) starts clean."""
+    svc = HotlineService(store, clock)
+    start = clock.now() + timedelta(hours=1)
+    here, there = vol(box(30, 10, 5), start), vol(box(40, 20, 5), start)
+    svc.put_notice(RED, "r", NoticeDraft((here,)))
+    svc.put_notice(BLUE, "n", NoticeDraft((here,)))
+    svc.put_notice(BLUE, "m", NoticeDraft((there,)))  # (own: no conflict) to count cells
+    cells_here, cells_there = _rows_of(store, "cells", "n"), _rows_of(store, "cells", "m")
+    assert cells_here > 0 and _rows_of(store, "conflicts", "n") == 2  # both directions
+    svc.put_notice(BLUE, "n", NoticeDraft((there,)), 1)  # moved away: no conflict left
+    assert _rows_of(store, "conflicts", "n") == 0
+    assert svc.get(RED, Kind.NOTICE, "r").conflicts == ()
+    assert _rows_of(store, "cells", "n") == cells_there  # only there
+    svc.delete(BLUE, Kind.NOTICE, "n")
+    assert _rows_of(store, "cells", "n") == 0
+    res = svc.put_notice(BLUE, "n", NoticeDraft((here,)))  # filed anew, back here
+    assert [c.other.id for c in res.conflicts] == ["r"]
+    assert _rows_of(store, "cells", "n") == cells_here
+    assert _rows_of(store, "conflicts", "n") == 2
+    assert [c.other.id for c in svc.get(RED, Kind.NOTICE, "r").conflicts] == ["n"]

@@ -136,13 +136,18 @@ class StoreTx(Protocol):
         ones that conflict, never missing one."""
         ...
 
-    def put(self, d: Declaration, index: Sequence[IndexRow]) -> None: ...
+    def put(self, d: Declaration, index: Sequence[IndexRow], *, new: bool = False) -> None:
+        """Store ``d`` and its index rows, replacing any earlier version's. ``new``: the
+        caller saw no stored version under its lock (so there are no rows to replace)."""
+        ...
 
     def delete(self, kind: Kind, id: str) -> None: ...
 
-    def replace_conflicts(self, subject: Ref, conflicts: Sequence[Conflict]) -> None:
+    def replace_conflicts(self, subject: Ref, conflicts: Sequence[Conflict], *,
+                          new: bool = False) -> None:
         """Forget every conflict involving ``subject`` (either side), then record these
-        (each in both directions)."""
+        (each in both directions). ``new``: ``subject`` was not stored before this write,
+        so none is recorded (a withdrawal forgets them)."""
         ...
 
     def conflicts_of(self, kind: Kind, id: str) -> list[Conflict]: ...

@@ -361,8 +361,9 @@ class HotlineService:
                                                          existing, now, measured)
                 conflicts = self._find_conflicts(
                     declaration, self._candidates(tx, kind, actor.party, queries), checked)
-                tx.put(declaration, index)
-                tx.replace_conflicts(Ref(kind, id, actor.party), conflicts)
+                tx.put(declaration, index, new=existing is None)
+                tx.replace_conflicts(Ref(kind, id, actor.party), conflicts,
+                                     new=existing is None)
                 put_record = AuditEntry(
                     now, actor.party, actor.officer, f"{kind.value}.put", declaration,
                     {"conflicts": [{"kind": c.other.kind.value, "id": c.other.id,

@@ -307,7 +307,7 @@ class SqlTx(MessageRows, EventRows, WebhookRows, AlertLifecycleRows, TrackRows, 
         return [conflict_from_json(orjson.loads(r[0])) for r in rows]
 
     # -- writes
-    def put(self, d: Declaration, index: Sequence[IndexRow]) -> None:
+    def put(self, d: Declaration, index: Sequence[IndexRow], *, new: bool = False) -> None:
         window = d.window
         as_json = declaration_to_json(d)
         self._last_put = (d, as_json)
@@ -329,7 +329,8 @@ class SqlTx(MessageRows, EventRows, WebhookRows, AlertLifecycleRows, TrackRows, 
                 format_rfc3339(d.updated_at),
             ),
         )
-        self._run("DELETE FROM cells WHERE kind = ? AND id = ?", (d.kind.value, d.id))
+        if not new:  # (a withdrawal deletes the rows with the entity: a new one has none)
+            self._run("DELETE FROM cells WHERE kind = ? AND id = ?", (d.kind.value, d.id))
         self._cur.executemany(
             self._sql(
                 "INSERT INTO cells (bucket, cell, t_end_us, t_start_us, alt_lo_m, alt_hi_m, "
@@ -355,8 +356,10 @@ class SqlTx(MessageRows, EventRows, WebhookRows, AlertLifecycleRows, TrackRows, 
             (kind.value, id, kind.value, id),
         )
 
-    def replace_conflicts(self, subject: Ref, conflicts: Sequence[Conflict]) -> None:
-        self._forget_conflicts(subject.kind, subject.id)
+    def replace_conflicts(self, subject: Ref, conflicts: Sequence[Conflict], *,
+                          new: bool = False) -> None:
+        if not new:
+            self._forget_conflicts(subject.kind, subject.id)
         rows = []
         for c in conflicts:
             for side in (c, c.mirrored()):
