@@ -10,15 +10,18 @@ every pair, in both directions, after all writes.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from builders import vol
 from conftest import NOW
 from hotline.adapters.clock import ManualClock
+from hotline.adapters.storage.sql import SqlStore
 from hotline.adapters.storage.sqlite import SqliteStore
 from hotline.domain.geometry import Circle, LatLng, Polygon
 from hotline.domain.notice import Kind
@@ -79,33 +82,68 @@ def scenes(draw: st.DrawFn) -> tuple[float, list[tuple[str, Kind, list[Volume4D]
     return buffer, items
 
 
+def _check(store: SqlStore, scene: tuple[float, list[tuple[str, Kind, list[Volume4D]]]],
+           vbuf: float) -> None:
+    buffer, items = scene
+    policy = SeparationPolicy(horizontal_buffer_m=buffer, vertical_buffer_m=vbuf)
+    svc = HotlineService(store, ManualClock(NOW), ServiceConfig(separation=policy))
+    for n, (party, kind, vols) in enumerate(items):
+        actor = Actor(party, party)
+        if kind is Kind.NOTICE:
+            svc.put_notice(actor, f"d{n}", NoticeDraft(tuple(vols)))
+        else:
+            svc.put_zone(actor, f"d{n}", ZoneDraft(tuple(vols)))
+    expected: set[tuple[str, str]] = set()
+    for a, (pa, ka, va) in enumerate(items):
+        for b, (pb, kb, vb) in enumerate(items):
+            if pa != pb and kb in CONFLICTS_WITH[ka] and overlaps(va, vb, policy):
+                expected.add((f"d{a}", f"d{b}"))
+    found: set[tuple[str, str]] = set()
+    for n, (party, kind, _) in enumerate(items):
+        view = svc.get(Actor(party, party), kind, f"d{n}")
+        found |= {(f"d{n}", c.other.id) for c in view.conflicts}
+    event(f"pairs in conflict: {min(len(expected), 5)}{'+' if len(expected) > 4 else ''}")
+    assert found == expected
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenes(), st.sampled_from([0.0, 100.0]))
 def test_index_plus_exact_equals_exact_on_all_pairs(
     scene: tuple[float, list[tuple[str, Kind, list[Volume4D]]]], vbuf: float
 ) -> None:
-    buffer, items = scene
-    policy = SeparationPolicy(horizontal_buffer_m=buffer, vertical_buffer_m=vbuf)
     with tempfile.TemporaryDirectory() as tmp:
         store = SqliteStore(Path(tmp) / "h.db")
         try:
-            svc = HotlineService(store, ManualClock(NOW), ServiceConfig(separation=policy))
-            for n, (party, kind, vols) in enumerate(items):
-                actor = Actor(party, party)
-                if kind is Kind.NOTICE:
-                    svc.put_notice(actor, f"d{n}", NoticeDraft(tuple(vols)))
-                else:
-                    svc.put_zone(actor, f"d{n}", ZoneDraft(tuple(vols)))
-            expected: set[tuple[str, str]] = set()
-            for a, (pa, ka, va) in enumerate(items):
-                for b, (pb, kb, vb) in enumerate(items):
-                    if pa != pb and kb in CONFLICTS_WITH[ka] and overlaps(va, vb, policy):
-                        expected.add((f"d{a}", f"d{b}"))
-            found: set[tuple[str, str]] = set()
-            for n, (party, kind, _) in enumerate(items):
-                view = svc.get(Actor(party, party), kind, f"d{n}")
-                found |= {(f"d{n}", c.other.id) for c in view.conflicts}
-            event(f"pairs in conflict: {min(len(expected), 5)}{'+' if len(expected) > 4 else ''}")
-            assert found == expected
+            _check(store, scene, vbuf)
         finally:
             store.close()
+
+
+@pytest.fixture(scope="module")
+def pg_store(pg_dsn: str) -> Iterator[SqlStore]:
+    from conftest import _reset_pg
+    from hotline.adapters.storage.postgres import PostgresStore
+
+    _reset_pg(pg_dsn)
+    store = PostgresStore(pg_dsn)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+@pytest.mark.postgres
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scene=scenes(), vbuf=st.sampled_from([0.0, 100.0]))
+def test_index_plus_exact_equals_exact_on_all_pairs_postgresql(
+    pg_store: SqlStore, scene: tuple[float, list[tuple[str, Kind, list[Volume4D]]]],
+    vbuf: float,
+) -> None:
+    """The same on PostgreSQL, whose candidate query is its own statement (arrays and a
+    LATERAL join). The tables are emptied before each scene."""
+    import psycopg
+
+    with psycopg.connect(pg_store.dsn, autocommit=True) as conn:  # type: ignore[attr-defined]
+        conn.execute("TRUNCATE entities, cells, conflicts, alerts, events, audit_records, "
+                     "audit_heads")
+    _check(pg_store, scene, vbuf)

@@ -68,7 +68,7 @@ _ALERTS_PER_INSERT = 500
 
 
 class Cursor(Protocol):
-    def execute(self, sql: str, params: Sequence[Any] = ...) -> Any: ...
+    def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ...) -> Any: ...
     def executemany(self, sql: str, params: Sequence[Sequence[Any]]) -> Any: ...
     def fetchall(self) -> list[Row]: ...
     def fetchone(self) -> Row | None: ...
@@ -216,20 +216,28 @@ class SqlTx(MessageRows, EventRows, WebhookRows, AlertLifecycleRows, TrackRows, 
     def candidates(
         self, query: SpaceTimeQuery, kinds: Sequence[Kind], exclude_owner: str | None
     ) -> list[Declaration]:
+        if not self._small_statements:
+            return self._candidates_by_arrays(query, [k.value for k in kinds], exclude_owner)
         extra = f" AND c.kind IN ({','.join('?' * len(kinds))})"
         extra_params: list[Any] = [k.value for k in kinds]
         if exclude_owner is not None:
             extra += " AND c.owner <> ?"
             extra_params.append(exclude_owner)
-        if self._small_statements:
-            return self._candidates_by_small_statements(query, extra, extra_params)
-        matching, params = self._matching(query, extra, extra_params)
-        rows = self._all(
-            f"SELECT {_ENTITY_COLUMNS} FROM entities e JOIN "
-            f"(SELECT DISTINCT u.kind, u.id FROM ({matching}) u) m "
-            "ON e.kind = m.kind AND e.id = m.id",
-            params,
-        )
+        return self._candidates_by_small_statements(query, extra, extra_params)
+
+    def _candidates_by_arrays(self, query: SpaceTimeQuery, kinds: list[str],
+                              exclude_owner: str | None) -> list[Declaration]:
+        """:meth:`candidates` in one statement whose text is always the same (PostgreSQL:
+        one round trip, planned once and kept prepared): the cell ranges, buckets and
+        ancestors are arrays; a LATERAL join makes each range one index seek per bucket."""
+        buckets = query_buckets(query.t_start_us, query.t_end_us)
+        self._cur.execute(_ARRAY_CANDIDATES[buckets is None], {
+            "lo": [lo for lo, _ in query.cells.ranges],
+            "hi": [hi for _, hi in query.cells.ranges],
+            "anc": list(query.cells.ancestors), "buckets": list(buckets or ()),
+            "t0": query.t_start_us, "t1": query.t_end_us, "lo_m": query.alt_lo_m,
+            "hi_m": query.alt_hi_m, "kinds": kinds, "owner": exclude_owner})
+        rows = self._cur.fetchall()
         return [self._decode(r) for r in rows]
 
     def _candidates_by_small_statements(
@@ -533,6 +541,31 @@ class SqlTx(MessageRows, EventRows, WebhookRows, AlertLifecycleRows, TrackRows, 
 
     def tree_heads(self) -> list[str]:
         return [str(r[0]) for r in self._all("SELECT signed FROM audit_heads ORDER BY size")]
+
+
+def _array_candidates(all_buckets: bool) -> str:
+    """The one candidates statement of :meth:`SqlTx._candidates_by_arrays` (PostgreSQL,
+    named parameters), with or without the time-bucket condition."""
+    bucket = "" if all_buckets else "c.bucket = ANY(%(buckets)s::bigint[]) AND "
+    filt = ("c.t_end_us > %(t0)s AND c.t_start_us < %(t1)s AND c.alt_hi_m > %(lo_m)s "
+            "AND c.alt_lo_m < %(hi_m)s AND c.kind = ANY(%(kinds)s::text[]) "
+            "AND c.owner IS DISTINCT FROM %(owner)s")
+    # OFFSET 0 keeps each LATERAL subquery a subquery run per range (or ancestor), so that
+    # its range is part of the index condition: flattened, the planner may scan a whole
+    # bucket and filter the ranges after (it did, on a table too new for statistics).
+    return (
+        "WITH m AS ("
+        "SELECT c.kind, c.id FROM unnest(%(lo)s::bigint[], %(hi)s::bigint[]) AS r(lo, hi) "
+        f"CROSS JOIN LATERAL (SELECT c.kind, c.id FROM cells c WHERE {bucket}"
+        f"c.cell BETWEEN r.lo AND r.hi AND {filt} OFFSET 0) c "
+        "UNION ALL SELECT c.kind, c.id FROM unnest(%(anc)s::bigint[]) AS a(cell) "
+        f"CROSS JOIN LATERAL (SELECT c.kind, c.id FROM cells c WHERE {bucket}"
+        f"c.cell = a.cell AND {filt} OFFSET 0) c) "
+        f"SELECT {_ENTITY_COLUMNS} FROM entities e "
+        "JOIN (SELECT DISTINCT kind, id FROM m) d ON e.kind = d.kind AND e.id = d.id")
+
+
+_ARRAY_CANDIDATES = {flag: _array_candidates(flag) for flag in (False, True)}
 
 
 _ALERT_COLUMNS = ("id, party, kind, severity, subject_kind, subject_id, other_kind, other_id, "
