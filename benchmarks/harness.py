@@ -8,6 +8,7 @@ Imported by ``benchmarks/strategic.py``, ``benchmarks/relay.py`` and
 from __future__ import annotations
 
 import asyncio
+import gc
 import math
 import os
 import platform
@@ -328,6 +329,22 @@ class StreamRun:
         yield
         self.cpu = cpu.stop()
         self.load["after"] = list(os.getloadavg())
+
+
+@contextmanager
+def client_collector_paused() -> Iterator[None]:
+    """Keep this process's cyclic garbage collector from running (as ``timeit`` does) while
+    the client timestamps arrivals: a full collection of the client's heap stalled its event
+    loop for 50-75 ms (measured with gc callbacks), and every frame arriving meanwhile was
+    stamped that much late, which is the client's latency, not the server's. The server's
+    collector runs as always. Garbage is collected when the span ends."""
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.collect()
 
 
 async def open_streams(parties: Sequence[str], run: StreamRun,

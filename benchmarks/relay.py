@@ -64,6 +64,7 @@ from harness import (
     SSE_POLL_S,
     HttpServer,
     StreamRun,
+    client_collector_paused,
     drain,
     durability,
     engine_databases,
@@ -223,13 +224,14 @@ async def measure(base: str, tokens: dict[str, str], rate: float, seconds: float
         await asyncio.sleep(0.5)
         first = len(run.sent)
         log(f"  timed: {rate:g}/s for {seconds:g} s (open loop, <= {connections} connections)")
-        with run.timed_window():
-            tasks = await pace(http, tokens, run, first, rate, seconds, timed=True,
-                               slots=slots)
-            await asyncio.gather(*tasks)
-        expected = sum(1 for s in run.sent if s.id is not None)
-        await drain(lambda: sum(1 for a in run.arrivals if a.kind == "message"), expected,
-                    drain_s, max(0.5, 3 * SSE_POLL_S), stop, subs)
+        with client_collector_paused():
+            with run.timed_window():
+                tasks = await pace(http, tokens, run, first, rate, seconds, timed=True,
+                                   slots=slots)
+                await asyncio.gather(*tasks)
+            expected = sum(1 for s in run.sent if s.id is not None)
+            await drain(lambda: sum(1 for a in run.arrivals if a.kind == "message"), expected,
+                        drain_s, max(0.5, 3 * SSE_POLL_S), stop, subs)
     return run
 
 

@@ -57,7 +57,15 @@ from typing import Any
 
 import httpx
 
-from harness import SSE_POLL_S, StreamRun, drain, open_streams, pct, sse_frames
+from harness import (
+    SSE_POLL_S,
+    StreamRun,
+    client_collector_paused,
+    drain,
+    open_streams,
+    pct,
+    sse_frames,
+)
 from hotline.adapters.codec import volume_to_json
 from hotline.domain.altitude import AltitudeBand
 from hotline.domain.geometry import LatLng, Polygon
@@ -215,12 +223,14 @@ async def measure(base: str, tokens: dict[str, str], rate: float, seconds: float
         await asyncio.gather(*tasks)
         await asyncio.sleep(0.5)
         run.writes += timed
-        with run.timed_window():
-            tasks, run.timed_wall_s = await pace(http, tokens, timed, write_rate, slots)
-            await asyncio.gather(*tasks)
-        expected = sum(len(_conflicts(w)) * 2 for w in run.writes if w.status in (200, 201))
-        await drain(lambda: len(run.frames), expected, drain_s, max(0.5, 3 * SSE_POLL_S),
-                    stop, subs)
+        with client_collector_paused():
+            with run.timed_window():
+                tasks, run.timed_wall_s = await pace(http, tokens, timed, write_rate, slots)
+                await asyncio.gather(*tasks)
+            expected = sum(len(_conflicts(w)) * 2 for w in run.writes
+                           if w.status in (200, 201))
+            await drain(lambda: len(run.frames), expected, drain_s, max(0.5, 3 * SSE_POLL_S),
+                        stop, subs)
     return run
 
 
