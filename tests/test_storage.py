@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -97,3 +99,31 @@ def test_migrations_are_numbered_one_to_n_without_duplicates() -> None:
 
     numbers = [n for n, _ in migrations()]
     assert numbers == list(range(1, len(numbers) + 1))
+
+
+def test_sqlite_creates_databases_with_its_page_size_and_opens_older_ones(
+        tmp_path: Path, clock: ManualClock) -> None:
+    """A new SQLite database gets ``PAGE_SIZE`` pages (fewer bytes per dirty page in the WAL);
+    a database made with SQLite's default 4 KiB pages keeps them and works as before."""
+    import sqlite3
+
+    from hotline.adapters.storage.sqlite import PAGE_SIZE, SqliteStore
+
+    assert PAGE_SIZE != 4096
+    old = tmp_path / "old.db"
+    with contextlib.closing(sqlite3.connect(old)) as conn:
+        conn.execute("PRAGMA page_size=4096")
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("CREATE TABLE made_before (x INTEGER)")
+    for path, size in ((tmp_path / "new.db", PAGE_SIZE), (old, 4096)):
+        store = SqliteStore(path)
+        try:
+            svc = HotlineService(store, clock)
+            start = clock.now() + timedelta(hours=2)
+            svc.put_notice(BLUE, "b", NoticeDraft((vol(box(50, 10, 5), start),)))
+            res = svc.put_notice(RED, "r", NoticeDraft((vol(box(50, 10, 5), start),)))
+            assert [c.other.id for c in res.conflicts] == ["b"]
+        finally:
+            store.close()
+        with contextlib.closing(sqlite3.connect(path)) as conn:
+            assert conn.execute("PRAGMA page_size").fetchone()[0] == size
