@@ -326,8 +326,9 @@ class HotlineService:
         measured = (min(v.window.start for v in volumes) - now).total_seconds()
         serialised = self.store.serialises_all_writes
         checked: Checked = {}
-        # Where the declaration was before this write (once seen): the lock must cover it too.
-        prior: Declaration | None = None
+        # The lock of where the declaration was before this write (once seen): ours must
+        # cover it too.
+        old_lock: LockScope | None = None
         for _ in range(5):
             # With early checks, first, outside the lock, on a read snapshot: the prior
             # version, the exact checks against every candidate (the costly part, remembered
@@ -341,21 +342,20 @@ class HotlineService:
                     seen = self._candidates(tx, kind, actor.party, queries)
                 planned = self._plan(actor, kind, id, volumes, build, prior, seen, checked,
                                      now, measured)
+                old_lock = None if prior is None else self._lock_of(prior.volumes)
             # The lock must also cover where the declaration was, so that a concurrent writer
             # cannot record a conflict with the old volumes after we moved them. (Where one
             # lock serialises all writes, it does: no need to widen it.) The old volumes are
             # read under the lock: if the lock does not cover them, the write starts again
             # with a lock that does (new declarations, and amendments within the same coarse
             # cells, the usual case, need one round).
-            scope = lock
-            if not serialised and prior is not None:
-                scope = _union(lock, self._lock_of(prior.volumes))
+            scope = lock if serialised or old_lock is None else _union(lock, old_lock)
             with self.store.write(scope) as tx:
                 existing = tx.get(kind, id)
-                if (not serialised and existing is not None
-                        and not _covers(scope, self._lock_of(existing.volumes))):
-                    prior = existing
-                    continue  # the lock misses where it was: widen it and look again
+                if not serialised and existing is not None:
+                    old_lock = self._lock_of(existing.volumes)
+                    if not _covers(scope, old_lock):
+                        continue  # the lock misses where it was: widen it and look again
                 self._check_write(actor, kind, id, existing, expected_version)
                 declaration, refiled = self._declaration(actor, kind, id, volumes, build,
                                                          existing, now, measured)

@@ -35,13 +35,13 @@ from hotline.adapters.storage.group_commit import GroupCommit
 from hotline.adapters.storage.sql import SqlStore, SqlTx, apply_migrations
 from hotline.ports import LockScope, StoreTx
 
-#: How long a writer waits for another process's write lock before it fails (seconds).
 #: Page size of a database this engine creates (an existing database keeps its own). A write
 #: dirties one page per index row it adds, and each dirty page goes to the WAL whole: a notice
 #: write at 100k active notices puts ~150 pages in the WAL. With 2 KiB pages instead of
 #: SQLite's 4 KiB default, the same 1,000 writes at 100k ran p50 7.9 vs 9.4 ms, p99 19.6 vs
 #: 23.9 ms (docs/BENCHMARKS.md, session 6); the largest rows (events, ~1 KB) still fit a page.
 PAGE_SIZE = 2048
+#: How long a writer waits for another process's write lock before it fails (seconds).
 BUSY_TIMEOUT_S = 60.0
 
 
@@ -224,6 +224,7 @@ class SqliteStore(SqlStore):
         if fd is not None:
             with contextlib.suppress(OSError):
                 os.close(fd)  # releases the lock
+
     def _writer_cursor(self, conn: sqlite3.Connection) -> sqlite3.Cursor:
         """The writer connection's one cursor, reused by every write. With a cursor per
         write, concurrent writers (tests/test_audit_store.py) failed about 1 run in 4 with
