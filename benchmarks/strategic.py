@@ -368,14 +368,15 @@ CPU = CpuMonitor()
 
 
 @contextmanager
-def maybe_profile(path: Path | None) -> Iterator[None]:
+def maybe_profile(path: Path | None) -> Iterator[cProfile.Profile | None]:
+    """A profiler for the timed calls (the caller enables it around each), written to
+    ``path`` at the end; None without a path."""
     if path is None:
-        yield
+        yield None
         return
     prof = cProfile.Profile()
-    prof.enable()
     try:
-        yield
+        yield prof
     finally:
         prof.disable()
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -627,17 +628,21 @@ class EngineBench:
         deadline = time.perf_counter() + o.budget_s
         prof = o.profile / f"{self.engine}-{size}-{series}.pstats" if o.profile else None
         mon: dict[str, Any] = {}
-        with (PhaseTimer() if o.breakdown else _nothing() as timer, maybe_profile(prof),
-              CPU.measure(mon)):
+        with (PhaseTimer() if o.breakdown else _nothing() as timer,
+              maybe_profile(prof) as profiler, CPU.measure(mon)):
             for k, w in enumerate(timed):
                 if time.perf_counter() > deadline:
                     log(f"{label}: budget of {o.budget_s:.0f} s spent after {k} writes")
                     break
                 if timer is not None:
                     timer.on = True
+                if profiler is not None:
+                    profiler.enable()
                 t0 = time.perf_counter_ns()
                 res = self.svc.put_notice(actor(w.party), w.id, w.draft)
                 lat.append(time.perf_counter_ns() - t0)
+                if profiler is not None:
+                    profiler.disable()
                 if timer is not None:
                     timer.on = False
                 found.append(len(res.conflicts))

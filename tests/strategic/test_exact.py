@@ -530,3 +530,54 @@ def test_convex_shortcut_agrees_with_the_general_overlap_test(kind: str, size: s
                                      replace(pb, convex=False, planar={}))
         assert footprints_overlap(pa, pb) == general, (a, b)
     assert shortcut >= 5  # the shortcut was taken often enough to mean something
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("kind", KINDS)
+def test_inner_disc_shortcut_agrees_with_the_exact_overlap_test(kind: str, size: str) -> None:
+    """Two footprints overlap if discs inside them overlap by more than INNER_ACCEPT_M
+    (``_surely_overlap``); on every pair of the reference cases, on overlaps a few cm to a few
+    m deep and on concentric pairs (which it must accept), it must say what the exact test
+    without it says."""
+    from dataclasses import replace
+
+    from hotline.strategic.exact import _ordered, _surely_overlap
+
+    rng = np.random.default_rng(17 + 10 * KINDS.index(kind) + SIZES.index(size))
+    pairs = [(c.a, c.b) for c in cases(kind, size)]
+    pairs += [near_contact(rng, kind, size, g) for g in (-0.02, -0.2, -2.0, -8.0)
+              for _ in range(4)]
+    # and each footprint with a circle about its inner disc's centre, half as wide as the
+    # disc, 0-3 disc radii off (inside, across the edge, outside)
+    for a, _ in pairs[:12]:
+        pa = prepare(a)
+        assert pa.inner_m > 0.0, a
+        x, y, z = pa.cap_centre.tolist()
+        lat, lng = math.degrees(math.asin(z)), math.degrees(math.atan2(y, x))
+        for off in (0.0, 0.7, 1.5, 3.0):
+            lo, la, _ = G.fwd(lng, lat, float(rng.uniform(0, 360)), off * pa.inner_m)
+            pairs.append((a, Circle(_ll(la, lo), 0.5 * pa.inner_m)))
+    taken = 0
+    for a, b in pairs:
+        pa, pb = prepare(a), prepare(b)
+        if _surely_overlap(*_ordered(pa, pb)):
+            taken += 1
+        exact = footprints_overlap(replace(pa, inner_m=0.0), replace(pb, inner_m=0.0))
+        assert footprints_overlap(pa, pb) == exact, (a, b)
+    assert taken >= 12  # the shortcut was taken often enough to mean something
+
+
+@settings(max_examples=100, deadline=None)
+@given(pairs())
+def test_inner_disc_lies_inside_the_polygon(pair: tuple[Footprint, Footprint]) -> None:
+    """A polygon's inner disc is inside it, by the independent reference: its centre is
+    inside the ring and at least the disc's radius from it."""
+    for f in pair:
+        p = prepare(f)
+        if not isinstance(f, Polygon) or p.inner_m <= 0.0:
+            continue
+        x, y, z = p.cap_centre.tolist()
+        lat, lng = math.degrees(math.asin(z)), math.degrees(math.atan2(y, x))
+        ring = Ring.of(f)
+        assert aeqd(ring, lat, lng).contains(shapely.Point(0.0, 0.0)), f
+        assert point_distance(lat, lng, ring) >= p.inner_m - 1e-3, f

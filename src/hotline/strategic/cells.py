@@ -262,10 +262,18 @@ def query_for(cells: Iterable[int], min_level: int = 0) -> CellQuery:
             merged.append((lo, hi))
     los = [lo for lo, _ in merged]
     ancestors: set[int] = set()
+    seen: set[int] = set()
     for u in units:
-        level = 30 - ((u & -u).bit_length() - 1) // 2
-        for k in range(min_level, level):
-            p = _parent(u, k)
+        # From the parent up: neighbouring query cells share their coarser ancestors, so the
+        # walk stops at the first one already seen (its own ancestors were seen with it).
+        lsb = u & -u
+        level = 30 - (lsb.bit_length() - 1) // 2
+        for _ in range(level - min_level):
+            lsb <<= 2
+            p = (u & -lsb) | lsb
+            if p in seen:
+                break
+            seen.add(p)
             i = bisect_right(los, p) - 1
             if i < 0 or p > merged[i][1]:
                 ancestors.add(p)

@@ -29,7 +29,7 @@ polygons need only vertex-to-edge distances.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Final
 
@@ -101,6 +101,10 @@ class PreparedFootprint:
     #: a polygon of at most CONVEX_CHECK_MAX vertices every one of which is on the inner side
     #: of every edge's great circle (see :func:`_overlap`)
     convex: bool = False
+    #: radius (m) of a geodesic disc about ``cap_centre`` that lies inside the footprint: the
+    #: circle's own radius, for a polygon its clearance from the edges (0.0 if the centre is
+    #: outside or too close to an edge); see :func:`_surely_overlap`
+    inner_m: float = 0.0
 
     @property
     def is_circle(self) -> bool:
@@ -118,6 +122,9 @@ CONVEX_CHECK_MAX: Final = 64
 #: then holds a disc 100x wider than OVERLAP_DEPTH_M (far beyond the mm by which geodesic
 #: edges bend away from the great circles the convexity test uses).
 CONVEX_ACCEPT_M: Final = 1.0
+#: Two footprints overlap deeply enough if discs inside them overlap by more than this (m):
+#: their common part then holds a disc 50x wider than OVERLAP_DEPTH_M.
+INNER_ACCEPT_M: Final = 1.0
 
 
 @lru_cache(maxsize=PREPARED_CACHE_SIZE)
@@ -129,7 +136,8 @@ def prepare(footprint: Footprint) -> PreparedFootprint:
         xyz = unit_vectors(lat, lng)
         cap = footprint.radius_m / (_LO * MEAN_RADIUS_M) + 1e-9
         key = (0.0, c.lat, c.lng, footprint.radius_m)
-        return PreparedFootprint(footprint, key, footprint.radius_m, lat, lng, xyz, xyz[0], cap)
+        return PreparedFootprint(footprint, key, footprint.radius_m, lat, lng, xyz, xyz[0], cap,
+                                 inner_m=footprint.radius_m)
     lat = np.array([v.lat for v in footprint.vertices])
     lng = np.array([v.lng for v in footprint.vertices])
     xyz = unit_vectors(lat, lng)
@@ -164,8 +172,37 @@ def prepare(footprint: Footprint) -> PreparedFootprint:
     # Project it now into the frame nearest its own centre: the frame of most pairs it will
     # be checked in (frames are ~400 km apart), so the check of a stored footprint against a
     # new one rarely projects it again.
-    _planar(prepared, centre)
-    return prepared
+    return replace(prepared, inner_m=_inner_m(prepared, _planar(prepared, centre)))
+
+
+def _inner_m(p: PreparedFootprint, planar: shapely.Polygon) -> float:
+    """Radius (m) of a geodesic disc about ``p.cap_centre`` inside polygon ``p`` (0.0 if none).
+
+    The centre's sphere distance to the great-circle arcs, less the arcs' deviation from the
+    geodesic edges, bounds its sphere distance to the boundary; geodesic lengths are at least
+    ``_LO`` times sphere lengths. Inside or not is asked of the planar ring (the polygon's own
+    frame, mm-accurate): a centre within mm of an edge gets a radius <= 0 anyway."""
+    assert p.arc_slack_m is not None and p.normal is not None
+    if p.convex:  # inside iff on the inner side of every edge's great circle; the distance
+        # to the nearest of those circles is at most that to the boundary
+        sine = float((p.normal @ p.cap_centre).min())
+        if sine <= 0.0:
+            return 0.0
+        sphere_m = MEAN_RADIUS_M * math.asin(min(sine, 1.0))
+    else:
+        sphere_m = float(_sphere_point_edges(p.cap_centre[None, :], p)[0].min())
+    radius = _LO * (sphere_m - float(p.arc_slack_m.max())) - _SLACK_M
+    if radius <= 0.0:
+        return 0.0
+    if p.convex:
+        inside = True
+    else:
+        x, y, z = p.cap_centre.tolist()
+        lat = np.array([math.degrees(math.asin(max(-1.0, min(1.0, z))))])
+        lng = np.array([math.degrees(math.atan2(y, x))])
+        px, py = frame_for(p.cap_centre).project(lat, lng)
+        inside = bool(shapely.contains_xy(planar, float(px[0]), float(py[0])))
+    return radius if inside else 0.0
 
 
 def _prep(f: Footprint | PreparedFootprint) -> PreparedFootprint:
@@ -366,11 +403,24 @@ def _distance(a: PreparedFootprint, b: PreparedFootprint, upto: float, exact: bo
     return _points_to_edges([(a, b), (b, a)], upto, exact)
 
 
+def _surely_overlap(a: PreparedFootprint, b: PreparedFootprint) -> bool:
+    """Whether the footprints' inner discs (:attr:`PreparedFootprint.inner_m`) overlap by more
+    than INNER_ACCEPT_M: then so do the footprints (the lens of two geodesic discs whose
+    radii exceed their centres' distance by ``t`` holds a disc of radius ``t / 2``). The
+    centres' geodesic distance is at most ``_HI`` times their sphere distance."""
+    if a.inner_m <= 0.0 or b.inner_m <= 0.0:
+        return False
+    apart_m = _HI * MEAN_RADIUS_M * _angle(a.cap_centre, b.cap_centre) + _SLACK_M
+    return a.inner_m + b.inner_m - apart_m > INNER_ACCEPT_M
+
+
 def _overlap(a: PreparedFootprint, b: PreparedFootprint) -> bool:
     """Whether the interiors overlap by more than OVERLAP_DEPTH_M."""
     between, lower = _caps_gap_m(a, b)
     if lower > 0.0:
         return False
+    if _surely_overlap(a, b):  # most overlapping pairs: no exact work
+        return True
     if a.is_circle and b.is_circle:
         _, _, s = GEOD.inv(a.lng[0], a.lat[0], b.lng[0], b.lat[0])
         return a.radius_m + b.radius_m - float(s) > OVERLAP_DEPTH_M
