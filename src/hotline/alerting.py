@@ -121,10 +121,11 @@ def raise_alerts(tx: StoreTx, plan: AlertPlan, now: datetime, cause: dict[str, A
 
 
 def close_resolved(tx: StoreTx, subject: Ref, conflicts: Sequence[Conflict], now: datetime,
-                   cause: dict[str, Any]) -> None:
-    """Close, as ``resolved``, the open alerts about ``subject`` whose pair is not among
-    ``conflicts`` (the subject's conflicts after the write; none after a withdrawal)."""
-    ids = tx.alert_ids_about(subject.kind.value, subject.id)
+                   cause: dict[str, Any], ids: Sequence[str]) -> None:
+    """Close, as ``resolved``, the open alerts ``ids`` about ``subject`` (its
+    :meth:`~hotline.ports.StoreTx.alert_ids_about`, read before its conflicts changed) whose
+    pair is not among ``conflicts`` (the subject's conflicts after the write; none after a
+    withdrawal)."""
     if not ids:
         return
     still = {(c.other.kind, c.other.id) for c in conflicts}

@@ -206,7 +206,10 @@ class StoreTx(Protocol):
         ...
 
     def alert_ids_about(self, kind: str, id: str, *, open_only: bool = True) -> list[str]:
-        """Ids of the (open) alerts whose pair includes declaration (kind, id)."""
+        """Ids of the (open) alerts whose pair includes declaration (kind, id) and one it is
+        recorded as conflicting with: call it before the conflicts change. (Every open alert
+        about a declaration is of such a pair: alerts are raised with their pair's conflict
+        rows and closed, in the same transaction, when the rows go.)"""
         ...
 
     def close_alert(self, id: str, at: datetime, reason: str) -> bool:

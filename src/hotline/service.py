@@ -361,6 +361,8 @@ class HotlineService:
                                                          existing, now, measured)
                 conflicts = self._find_conflicts(
                     declaration, self._candidates(tx, kind, actor.party, queries), checked)
+                # (the open alerts about it are found from its conflict rows: read them first)
+                about = [] if existing is None else tx.alert_ids_about(kind.value, id)
                 tx.put(declaration, index, new=existing is None)
                 tx.replace_conflicts(Ref(kind, id, actor.party), conflicts,
                                      new=existing is None)
@@ -374,7 +376,7 @@ class HotlineService:
                     tx.append_audit(put_record)
                     lead = ()
                     close_resolved(tx, Ref(kind, id, actor.party), conflicts, now,
-                                   _cause(actor, declaration))
+                                   _cause(actor, declaration), about)
                 if conflicts:
                     plan = planned
                     if plan is None or not plan.fits(declaration, conflicts, refiled):
@@ -475,11 +477,12 @@ class HotlineService:
                     f"not {expected_version}",
                     hint="GET it again, then retry",
                 )
+            about = tx.alert_ids_about(kind.value, id)  # (from its conflict rows: read first)
             tx.delete(kind, id)
             tx.append_audit(AuditEntry(now, actor.party, actor.officer, f"{kind.value}.delete",
                                        existing))
             close_resolved(tx, Ref(kind, id, actor.party), (), now,
-                           _cause(actor, existing, "delete"))
+                           _cause(actor, existing, "delete"), about)
         return existing
 
     # ------------------------------------------------------------------ reads

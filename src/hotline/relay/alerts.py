@@ -48,6 +48,7 @@ __all__ = [
     "content_hash",
     "counterpart_id",
     "delivery_lead_time",
+    "ids_of_pair",
     "pair_alert_ids",
     "receipt_statement",
 ]
@@ -146,7 +147,12 @@ def counterpart_id(a: Alert) -> str:
 def pair_alert_ids(a: Alert) -> list[str]:
     """The ids of every alert about ``a``'s pair of declarations: both parties' ``conflict``
     alerts and a ``late_notice`` alert either way."""
-    mine, theirs = a.subject, a.other
+    return ids_of_pair(a.subject, a.other)
+
+
+def ids_of_pair(mine: Ref, theirs: Ref) -> list[str]:
+    """The ids of every alert about the pair of declarations ``mine`` and ``theirs`` (see
+    :func:`pair_alert_ids`)."""
     return [alert_id(mine.owner, AlertKind.CONFLICT, mine, theirs),
             alert_id(theirs.owner, AlertKind.CONFLICT, theirs, mine),
             alert_id(theirs.owner, AlertKind.LATE_NOTICE, mine, theirs),

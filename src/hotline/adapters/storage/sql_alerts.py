@@ -15,9 +15,12 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+import orjson
+
+from hotline.adapters.codec import conflict_from_json
 from hotline.adapters.storage.sql_relay import stamp, unstamp
 from hotline.adapters.storage.sql_rows import Row, RowsMixin
-from hotline.relay.alerts import Coordination, Delivery, Severity, required_lead_s
+from hotline.relay.alerts import Coordination, Delivery, Severity, ids_of_pair, required_lead_s
 
 LIFECYCLE_COLUMNS = ("delivered_at, delivered_by, delivery_lead_s, closed_at, closed_reason, "
                      "coordinated_at, coordinated_by, coordinated_refs, reopened, "
@@ -73,13 +76,23 @@ class AlertLifecycleRows(RowsMixin):
         return out
 
     def alert_ids_about(self, kind: str, id: str, *, open_only: bool = True) -> list[str]:
-        """The ids of the alerts whose pair includes declaration (kind, id)."""
+        """The ids of the alerts of the pairs of declaration (kind, id) and those it is
+        recorded as conflicting with (see :meth:`hotline.ports.StoreTx.alert_ids_about`):
+        found from the conflict rows and the pair's deterministic alert ids, so the alerts
+        table needs no index by subject or other (two random pages per alert fewer)."""
+        wanted: list[str] = []
+        for (body,) in self._all("SELECT body FROM conflicts WHERE kind = ? AND id = ?",
+                                 (kind, id)):
+            c = conflict_from_json(orjson.loads(body))
+            wanted += ids_of_pair(c.subject, c.other)
         extra = " AND closed_at IS NULL" if open_only else ""
-        rows = self._all(
-            f"SELECT id FROM alerts WHERE subject_kind = ? AND subject_id = ?{extra} "
-            f"UNION SELECT id FROM alerts WHERE other_kind = ? AND other_id = ?{extra}",
-            (kind, id, kind, id))
-        return sorted(str(r[0]) for r in rows)
+        found: set[str] = set()
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i:i + 500]
+            found.update(str(r[0]) for r in self._all(
+                f"SELECT id FROM alerts WHERE id IN ({','.join('?' * len(chunk))}){extra}",
+                chunk))
+        return sorted(found)
 
     def close_alert(self, id: str, at: datetime, reason: str) -> bool:
         """Close open alert ``id`` for ``reason``; False if it was closed already."""
