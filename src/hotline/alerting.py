@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -67,8 +67,7 @@ def plan_alerts(d: Declaration, conflicts: Sequence[Conflict], refiled: bool, no
                 ack: AckPolicy, cause: dict[str, Any]) -> AlertPlan:
     """The alerts the write of ``d`` raises for ``conflicts``, ready to store."""
     me = Ref(d.kind, d.id, d.owner)
-    raised = tuple(replace(a, deadline_at=ack.first_deadline(a.severity.value, a.created_at))
-                   for a in alerts_for(tuple(conflicts), me, refiled, now))
+    raised = tuple(alerts_for(tuple(conflicts), me, refiled, now, ack.first_deadline))
     # Each body is serialised once: its canonical JSON is the stored text, what the content
     # hash in the audit record covers (as relay.receipts.content_hash would compute it), and
     # what is spliced into the event's text.

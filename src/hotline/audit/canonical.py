@@ -90,20 +90,28 @@ def _plain(value: object, depth: int = 0) -> object | None:
         for k, v in value.items():  # type: ignore[attr-defined]
             if not isinstance(k, str) or not k.isascii():
                 return None
+            # The common leaves inline (a call per leaf was most of the walk's time).
             tv = type(v)
-            if tv is str:
+            if tv is str or v is None or tv is bool:
                 out[k] = v
                 continue
-            inner = _plain(v, depth + 1)
-            if inner is None and v is not None:
+            if tv is int and -_SAFE_INT <= v <= _SAFE_INT:
+                out[k] = v
+                continue
+            inner = _plain_float(v) if tv is float else _plain(v, depth + 1)
+            if inner is None:
                 return None
             out[k] = inner
         return out
     if t is list or t is tuple:
         items = []
         for v in value:  # type: ignore[attr-defined]
-            inner = v if type(v) is str else _plain(v, depth + 1)
-            if inner is None and v is not None:
+            tv = type(v)
+            if tv is str or v is None or tv is bool:
+                items.append(v)
+                continue
+            inner = _plain_float(v) if tv is float else _plain(v, depth + 1)
+            if inner is None:
                 return None
             items.append(inner)
         return items

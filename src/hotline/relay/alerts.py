@@ -23,7 +23,7 @@ sees when the other was actually told.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -184,65 +184,86 @@ def _ref(r: Ref) -> dict[str, str]:
     return {"kind": r.kind.value, "id": r.id, "owner": r.owner}
 
 
-def _body(kind: AlertKind, seen: Conflict, found_by: Ref) -> dict[str, Any]:
-    """``seen``: the conflict from the addressee's side (subject = the addressee's one)."""
-    ovs = seen.overlaps
+def _body(kind: AlertKind, subject: Ref, other: Ref, found_by: Ref, shared: dict[str, Any],
+          overlaps: list[dict[str, Any]]) -> dict[str, Any]:
+    """The body of an alert about ``subject`` (the addressee's) and ``other``: ``shared``,
+    what both sides' bodies of a conflict have alike (:func:`_sides`; not copied: bodies
+    are never changed), and ``overlaps``, seen from ``subject``."""
     return {
         "kind": kind.value,
-        "subject": _ref(seen.subject),
-        "with": _ref(seen.other),
+        "subject": _ref(subject),
+        "with": _ref(other),
         "found_by": _ref(found_by),
-        "detected_at": format_rfc3339(seen.detected_at),
+        "detected_at": shared["detected_at"],
+        "window": shared["window"],
+        "overlaps": overlaps,
+        "overlaps_total": shared["overlaps_total"],
+        "lead_time": shared["lead_time"],
+    }
+
+
+def _sides(c: Conflict) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
+    """What both sides' bodies of ``c`` share, and its overlaps seen from its subject and
+    from its other declaration (computed once for both)."""
+    ovs = c.overlaps
+    shared = {
+        "detected_at": format_rfc3339(c.detected_at),
         "window": {
             "start": format_rfc3339(min(o.window.start for o in ovs)),
             "end": format_rfc3339(max(o.window.end for o in ovs)),
         },
-        "overlaps": [
-            {
-                "volume": o.volume,
-                "other_volume": o.other_volume,
-                "time_start": format_rfc3339(o.window.start),
-                "time_end": format_rfc3339(o.window.end),
-                "lower_m": o.vertical.lower_m,
-                "upper_m": o.vertical.upper_m,
-                "reference": o.vertical.reference.value,
-            }
-            for o in ovs[:MAX_OVERLAPS_IN_BODY]
-        ],
         "overlaps_total": len(ovs),
         "lead_time": {
-            "measured_s": seen.lead_time.measured_s,
-            "required_s": seen.lead_time.required_s,
-            "late": seen.lead_time.late,
+            "measured_s": c.lead_time.measured_s,
+            "required_s": c.lead_time.required_s,
+            "late": c.lead_time.late,
         },
     }
+    ours, theirs = [], []
+    for o in ovs[:MAX_OVERLAPS_IN_BODY]:
+        common = {
+            "time_start": format_rfc3339(o.window.start),
+            "time_end": format_rfc3339(o.window.end),
+            "lower_m": o.vertical.lower_m,
+            "upper_m": o.vertical.upper_m,
+            "reference": o.vertical.reference.value,
+        }
+        ours.append({"volume": o.volume, "other_volume": o.other_volume, **common})
+        theirs.append({"volume": o.other_volume, "other_volume": o.volume, **common})
+    return shared, ours, theirs
 
 
-def alerts_for(conflicts: tuple[Conflict, ...], filed: Ref, refiled: bool,
-               now: datetime) -> list[Alert]:
+def alerts_for(conflicts: tuple[Conflict, ...], filed: Ref, refiled: bool, now: datetime,
+               deadline: Callable[[str, datetime], datetime] | None = None) -> list[Alert]:
     """The alerts a write of ``filed`` raises for the ``conflicts`` it found (each with
     ``filed`` as subject): a ``conflict`` alert to each owner, and, when the write (re)filed
     the volumes (so ``filed`` is the later filing and the conflict's lead time is its own),
-    a ``late_notice`` alert to the other owner if that lead time is short for the pair."""
+    a ``late_notice`` alert to the other owner if that lead time is short for the pair.
+    ``deadline``: the ack deadline of an alert of a severity created at ``now`` (none if
+    not given)."""
     out: list[Alert] = []
+    due = {} if deadline is None else {s: deadline(s.value, now) for s in Severity}
     for c in conflicts:
         if not c.overlaps:
             continue
         start = min(o.window.start for o in c.overlaps)
         soon = (start - now).total_seconds() < c.lead_time.required_s
         severity = Severity.URGENT if soon else Severity.WARNING
-        for seen in (c, c.mirrored()):
+        shared, ours, theirs = _sides(c)
+        mine, other = c.subject, c.other
+        for subject, about, overlaps in ((mine, other, ours), (other, mine, theirs)):
             out.append(Alert(
-                alert_id(seen.subject.owner, AlertKind.CONFLICT, seen.subject, seen.other),
-                seen.subject.owner, AlertKind.CONFLICT, severity, seen.subject, seen.other,
-                _body(AlertKind.CONFLICT, seen, filed), now,
+                alert_id(subject.owner, AlertKind.CONFLICT, subject, about),
+                subject.owner, AlertKind.CONFLICT, severity, subject, about,
+                _body(AlertKind.CONFLICT, subject, about, filed, shared, overlaps), now,
+                deadline_at=due.get(severity),
             ))
-        if refiled and c.lead_time.late:
-            seen = c.mirrored()  # addressed to the other party, about the late one
+        if refiled and c.lead_time.late:  # to the other party, about the late one
             out.append(Alert(
-                alert_id(seen.subject.owner, AlertKind.LATE_NOTICE, c.subject, c.other),
-                seen.subject.owner, AlertKind.LATE_NOTICE, Severity.URGENT, seen.subject,
-                seen.other, _body(AlertKind.LATE_NOTICE, seen, filed), now,
+                alert_id(other.owner, AlertKind.LATE_NOTICE, mine, other),
+                other.owner, AlertKind.LATE_NOTICE, Severity.URGENT, other, mine,
+                _body(AlertKind.LATE_NOTICE, other, mine, filed, shared, theirs), now,
+                deadline_at=due.get(Severity.URGENT),
             ))
     return out
 
