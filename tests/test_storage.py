@@ -127,3 +127,31 @@ def test_sqlite_creates_databases_with_its_page_size_and_opens_older_ones(
             store.close()
         with contextlib.closing(sqlite3.connect(path)) as conn:
             assert conn.execute("PRAGMA page_size").fetchone()[0] == size
+
+
+@pytest.mark.parametrize("hours", [2, 30])  # one or two time buckets; several over a day
+def test_sqlite_candidate_query_only_seeks(tmp_path: Path, clock: ManualClock,
+                                           hours: int) -> None:
+    """The one-statement candidate query (JSON arrays of cell ranges and ancestors) must be
+    index seeks only: a plan that scans ``cells`` or ``entities`` reads every row (it took
+    220 ms at 100k notices while the statement was being written)."""
+    import sqlite3
+
+    from hotline.adapters.storage.sql import json_candidates_sql
+    from hotline.adapters.storage.sqlite import SqliteStore
+    from hotline.strategic.policy import SeparationPolicy
+
+    path = tmp_path / "plan.db"
+    SqliteStore(path).close()  # the schema
+    svc = HotlineService(SqliteStore(path), clock, None)
+    start = clock.now() + timedelta(hours=2)
+    queries, _, _ = svc._queries([vol(box(50, 10, 40), start, hours)])
+    assert SeparationPolicy().horizontal_buffer_m == 0.0 and queries[0].cells.ancestors
+    sql, params = json_candidates_sql(queries[0], " AND c.owner <> ?", ["blue"])
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        conn.execute("ANALYZE")
+        plan = [row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}", params)]
+    svc.store.close()
+    assert not [s for s in plan if s.startswith("SCAN e") or s.startswith("SCAN c")], plan
+    assert sum("cells_by_bucket" in s for s in plan) == 2, plan  # ranges, ancestors
+    assert any("SEARCH e USING INDEX sqlite_autoindex_entities" in s for s in plan), plan

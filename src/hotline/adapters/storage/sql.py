@@ -134,14 +134,13 @@ class SqlTx(MessageRows, EventRows, WebhookRows, AlertLifecycleRows, TrackRows, 
 
     def __init__(
         self, cur: Cursor, placeholder: str, cache: DecodeCache, audit_lock: str | None = None,
-        *, small_statements: bool = False,
+        *, json_arrays: bool = False,
     ) -> None:
         self._cur = cur
         self._ph = placeholder
-        #: Find candidates with several small statements of few distinct shapes (cached
-        #: prepared statements; SQLite, where a statement costs no round trip) rather than one
-        #: UNION ALL whose text differs per query (PostgreSQL: one round trip).
-        self._small_statements = small_statements
+        #: Pass the candidate query's cell ranges and ancestors as JSON text read with
+        #: ``json_each`` (SQLite) rather than as native arrays (PostgreSQL).
+        self._json_arrays = json_arrays
         self._cache = cache
         self.appended_events: set[str] = set()  # parties whose streams this tx appended to
         #: SQL taking the audit lock until the transaction ends (None: writers are serialised).
@@ -216,14 +215,21 @@ class SqlTx(MessageRows, EventRows, WebhookRows, AlertLifecycleRows, TrackRows, 
     def candidates(
         self, query: SpaceTimeQuery, kinds: Sequence[Kind], exclude_owner: str | None
     ) -> list[Declaration]:
-        if not self._small_statements:
+        if not self._json_arrays:
             return self._candidates_by_arrays(query, [k.value for k in kinds], exclude_owner)
         extra = f" AND c.kind IN ({','.join('?' * len(kinds))})"
         extra_params: list[Any] = [k.value for k in kinds]
         if exclude_owner is not None:
             extra += " AND c.owner <> ?"
             extra_params.append(exclude_owner)
-        return self._candidates_by_small_statements(query, extra, extra_params)
+        return self._candidates_by_json(query, extra, extra_params)
+
+    def _candidates_by_json(
+        self, query: SpaceTimeQuery, extra: str, extra_params: Sequence[Any]
+    ) -> list[Declaration]:
+        """:meth:`candidates` on SQLite in one statement (:func:`json_candidates_sql`)."""
+        rows = self._all(*json_candidates_sql(query, extra, extra_params))
+        return [self._decode(r) for r in rows]
 
     def _candidates_by_arrays(self, query: SpaceTimeQuery, kinds: list[str],
                               exclude_owner: str | None) -> list[Declaration]:
@@ -239,41 +245,6 @@ class SqlTx(MessageRows, EventRows, WebhookRows, AlertLifecycleRows, TrackRows, 
             "hi_m": query.alt_hi_m, "kinds": kinds, "owner": exclude_owner})
         rows = self._cur.fetchall()
         return [self._decode(r) for r in rows]
-
-    def _candidates_by_small_statements(
-        self, query: SpaceTimeQuery, extra: str, extra_params: Sequence[Any]
-    ) -> list[Declaration]:
-        """:meth:`candidates` as one statement per cell range and one for all ancestors,
-        each ``bucket IN (...) AND cell ...`` (one index seek per bucket), then the entities.
-        Their texts depend only on how many buckets and ancestors, so they stay prepared."""
-        filt = ("c.t_end_us > ? AND c.t_start_us < ? AND c.alt_hi_m > ? AND c.alt_lo_m < ?"
-                + extra)
-        fparams = [query.t_start_us, query.t_end_us, query.alt_lo_m, query.alt_hi_m,
-                   *extra_params]
-        buckets = query_buckets(query.t_start_us, query.t_end_us)
-        where: str = ""
-        bparams: list[Any] = []
-        if buckets is not None:
-            where, bparams = f"c.bucket IN ({','.join('?' * len(buckets))}) AND ", [*buckets]
-        keys: set[tuple[str, str]] = set()
-        for lo, hi in query.cells.ranges:
-            keys.update(self._all(f"SELECT c.kind, c.id FROM cells c WHERE {where}"
-                                  f"c.cell BETWEEN ? AND ? AND {filt}",
-                                  [*bparams, lo, hi, *fparams]))
-        ancestors = query.cells.ancestors
-        if ancestors:
-            keys.update(self._all(f"SELECT c.kind, c.id FROM cells c WHERE {where}"
-                                  f"c.cell IN ({','.join('?' * len(ancestors))}) AND {filt}",
-                                  [*bparams, *ancestors, *fparams]))
-        found: list[Declaration] = []
-        for kind in sorted({k for k, _ in keys}):
-            ids = sorted(i for k, i in keys if k == kind)
-            for at in range(0, len(ids), 500):
-                chunk = ids[at:at + 500]
-                found += [self._decode(r) for r in self._all(
-                    f"SELECT {_ENTITY_COLUMNS} FROM entities e WHERE e.kind = ? "
-                    f"AND e.id IN ({','.join('?' * len(chunk))})", [kind, *chunk])]
-        return found
 
     def browse(
         self,
@@ -638,3 +609,33 @@ def apply_migrations(cur: Cursor, placeholder: str, applied: set[int]) -> Iterat
             f"INSERT INTO schema_migrations (version) VALUES ({placeholder})", (number,)
         )
         yield number
+
+
+def json_candidates_sql(query: SpaceTimeQuery, extra: str,
+                        extra_params: Sequence[Any]) -> tuple[str, list[Any]]:
+    """The candidate query on SQLite as one statement and its parameters: the cell ranges and
+    ancestors go in as JSON arrays (``json_each``), each range is one index seek per time
+    bucket, and the entities are read by primary key in the same statement. ``extra``: more
+    conditions on the index row ``c``. The text depends only on the numbers of buckets and
+    kinds, so it stays prepared. (It replaced one statement per cell range: 213 vs 250 us
+    per query at 100k notices.)"""
+    filt = ("c.t_end_us > ? AND c.t_start_us < ? AND c.alt_hi_m > ? AND c.alt_lo_m < ?"
+            + extra)
+    fparams = [query.t_start_us, query.t_end_us, query.alt_lo_m, query.alt_hi_m,
+               *extra_params]
+    buckets = query_buckets(query.t_start_us, query.t_end_us)
+    where = ""
+    bparams: list[Any] = []
+    if buckets is not None:
+        where, bparams = f"c.bucket IN ({','.join('?' * len(buckets))}) AND ", [*buckets]
+    ranges = orjson.dumps([[lo, hi] for lo, hi in query.cells.ranges]).decode()
+    ancestors = orjson.dumps(list(query.cells.ancestors)).decode()
+    return (
+        f"SELECT {_ENTITY_COLUMNS} FROM (SELECT c.kind, c.id "
+        f"FROM json_each(?) r CROSS JOIN cells c WHERE {where}"
+        f"c.cell BETWEEN r.value ->> 0 AND r.value ->> 1 AND {filt} "
+        f"UNION SELECT c.kind, c.id FROM cells c WHERE {where}"
+        f"c.cell IN (SELECT value FROM json_each(?)) AND {filt}) k "
+        "CROSS JOIN entities e ON e.kind = k.kind AND e.id = k.id",
+        [ranges, *bparams, *fparams, *bparams, ancestors, *fparams],
+    )

@@ -170,7 +170,7 @@ class SqliteStore(SqlStore):
         conn = self._conn()
         conn.execute(begin)
         try:
-            tx = SqlTx(conn.cursor(), "?", self.cache, small_statements=True)
+            tx = SqlTx(conn.cursor(), "?", self.cache, json_arrays=True)
             yield tx
         except BaseException:
             conn.execute("ROLLBACK")
@@ -191,7 +191,7 @@ class SqliteStore(SqlStore):
         return True  # the batch holds the database's only write lock
 
     def tx(self, conn: sqlite3.Connection) -> SqlTx:
-        return SqlTx(self._writer_cursor(conn), "?", self.cache, small_statements=True)
+        return SqlTx(self._writer_cursor(conn), "?", self.cache, json_arrays=True)
 
     def commit(self, conn: sqlite3.Connection) -> None:
         conn.execute("COMMIT")
