@@ -155,3 +155,38 @@ def test_sqlite_candidate_query_only_seeks(tmp_path: Path, clock: ManualClock,
     assert not [s for s in plan if s.startswith("SCAN e") or s.startswith("SCAN c")], plan
     assert sum("cells_by_bucket" in s for s in plan) == 2, plan  # ranges, ancestors
     assert any("SEARCH e USING INDEX sqlite_autoindex_entities" in s for s in plan), plan
+
+
+def test_migration_13_keeps_one_row_per_conflicting_pair(store: SqlStore,
+                                                          clock: ManualClock) -> None:
+    """Databases from before migration 13 hold each pair twice (once from each side): the
+    migration keeps one, and both declarations still list the conflict from their side."""
+    import json
+
+    from hotline.adapters.codec import conflict_to_json
+    from hotline.adapters.storage.postgres import PostgresStore
+    from hotline.adapters.storage.sqlite import SqliteStore
+
+    svc = HotlineService(store, clock)
+    start = clock.now() + timedelta(hours=2)
+    svc.put_notice(BLUE, "b", NoticeDraft((vol(box(50, 10, 5), start),)))
+    svc.put_notice(RED, "r", NoticeDraft((vol(box(50, 10, 5), start),)))
+    with store.write(LockScope(everything=True)) as tx:  # as the old code stored it
+        (c,) = tx.conflicts_of(Kind.NOTICE, "b")  # (b's side: the row is r's)
+        tx._run("INSERT INTO conflicts (kind, id, other_kind, other_id, body) "  # type: ignore[attr-defined]
+                "VALUES (?, ?, ?, ?, ?)", ("notice", "b", "notice", "r",
+                                           json.dumps(conflict_to_json(c))))
+        assert len(tx.conflicts_of(Kind.NOTICE, "r")) == 2  # the duplicate the old rows made
+        tx._run("DELETE FROM schema_migrations WHERE version = 13")  # type: ignore[attr-defined]
+    store.close()
+    again: SqlStore = (SqliteStore(store.path) if isinstance(store, SqliteStore)  # type: ignore[attr-defined]
+                       else PostgresStore(store.dsn))  # type: ignore[attr-defined]
+    try:
+        with again.read() as tx:
+            for me, other in (("b", "r"), ("r", "b")):
+                (seen,) = tx.conflicts_of(Kind.NOTICE, me)
+                assert (seen.subject.id, seen.other.id) == (me, other)
+                assert seen.overlaps[0].volume == 0 and seen.overlaps[0].other_volume == 0
+            assert tx._all("SELECT COUNT(*) FROM conflicts")[0][0] == 1  # type: ignore[attr-defined]
+    finally:
+        again.close()

@@ -279,11 +279,17 @@ class SqlTx(MessageRows, EventRows, WebhookRows, AlertLifecycleRows, TrackRows, 
         return [self._decode(r) for r in rows]
 
     def conflicts_of(self, kind: Kind, id: str) -> list[Conflict]:
-        rows = self._all(
-            "SELECT body FROM conflicts WHERE kind = ? AND id = ? ORDER BY other_kind, other_id",
-            (kind.value, id),
-        )
-        return [conflict_from_json(orjson.loads(r[0])) for r in rows]
+        """The declaration's conflicts, each with it as subject, by the other's kind and id.
+        (A pair has one row, filed by whichever wrote last: found by (kind, id) or by
+        (other_kind, other_id), then seen from this side; migration 013.)"""
+        found = []
+        for body, mirrored in self._all(
+                "SELECT body, 0 FROM conflicts WHERE kind = ? AND id = ? UNION ALL "
+                "SELECT body, 1 FROM conflicts WHERE other_kind = ? AND other_id = ?",
+                (kind.value, id, kind.value, id)):
+            c = conflict_from_json(orjson.loads(body))
+            found.append(c.mirrored() if mirrored else c)
+        return sorted(found, key=lambda c: (c.other.kind.value, c.other.id))
 
     # -- writes
     def put(self, d: Declaration, index: Sequence[IndexRow], *, new: bool = False) -> None:
@@ -339,18 +345,9 @@ class SqlTx(MessageRows, EventRows, WebhookRows, AlertLifecycleRows, TrackRows, 
                           new: bool = False) -> None:
         if not new:
             self._forget_conflicts(subject.kind, subject.id)
-        rows = []
-        for c in conflicts:
-            for side in (c, c.mirrored()):
-                rows.append(
-                    (
-                        side.subject.kind.value,
-                        side.subject.id,
-                        side.other.kind.value,
-                        side.other.id,
-                        dumps(conflict_to_json(side)),
-                    )
-                )
+        # One row per pair, as the subject sees it (conflicts_of mirrors it for the other).
+        rows = [(c.subject.kind.value, c.subject.id, c.other.kind.value, c.other.id,
+                 dumps(conflict_to_json(c))) for c in conflicts]
         if rows:
             self._cur.executemany(
                 self._sql(

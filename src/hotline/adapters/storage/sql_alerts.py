@@ -81,10 +81,12 @@ class AlertLifecycleRows(RowsMixin):
         found from the conflict rows and the pair's deterministic alert ids, so the alerts
         table needs no index by subject or other (two random pages per alert fewer)."""
         wanted: list[str] = []
-        for (body,) in self._all("SELECT body FROM conflicts WHERE kind = ? AND id = ?",
-                                 (kind, id)):
+        for (body,) in self._all(
+                "SELECT body FROM conflicts WHERE kind = ? AND id = ? UNION ALL "
+                "SELECT body FROM conflicts WHERE other_kind = ? AND other_id = ?",
+                (kind, id, kind, id)):
             c = conflict_from_json(orjson.loads(body))
-            wanted += ids_of_pair(c.subject, c.other)
+            wanted += ids_of_pair(c.subject, c.other)  # (the same ids from either side)
         extra = " AND closed_at IS NULL" if open_only else ""
         found: set[str] = set()
         for i in range(0, len(wanted), 500):
