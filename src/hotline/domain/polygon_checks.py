@@ -108,6 +108,25 @@ def _tangent_basis(c: FloatArray) -> tuple[FloatArray, FloatArray]:
     return np.array([ex, ey, ez]), np.array(north)
 
 
+def ring_contains(xyz: FloatArray, c: FloatArray) -> bool:
+    """Whether unit vector ``c`` is inside the ring of great-circle edges through ``xyz``
+    (n, 3), all of whose points must be within 90 degrees of it (else False). In the
+    gnomonic projection at ``c`` great circles are straight lines, so an even-odd ray test
+    from the origin decides it; a point within rounding of an edge may go either way."""
+    dots = xyz @ c
+    if float(dots.min()) <= 0.0:
+        return False
+    east, north = _tangent_basis(c)
+    u, w = (xyz @ east) / dots, (xyz @ north) / dots
+    u2, w2 = np.roll(u, -1), np.roll(w, -1)
+    crosses = (w > 0.0) != (w2 > 0.0)
+    if not crosses.any():
+        return False
+    u, w, u2, w2 = u[crosses], w[crosses], u2[crosses], w2[crosses]
+    at = u - w * (u2 - u) / (w2 - w)  # where each crossing edge meets the line w = 0
+    return int(np.count_nonzero(at > 0.0)) % 2 == 1
+
+
 def bounding_cap(xyz: FloatArray) -> tuple[FloatArray, float]:
     """A (not necessarily smallest) spherical cap containing the points: (centre, angle)."""
     mean = xyz.mean(axis=0)

@@ -50,6 +50,7 @@ from hotline.domain.polygon_checks import (
     edges_of,
     frame_for,
     project_ring,
+    ring_contains,
     unit_vectors,
 )
 from hotline.domain.units import DISTANCE_EPS_M
@@ -169,19 +170,19 @@ def prepare(footprint: Footprint) -> PreparedFootprint:
         arc_slack_m=slack,
         convex=convex,
     )
-    # Project it now into the frame nearest its own centre: the frame of most pairs it will
-    # be checked in (frames are ~400 km apart), so the check of a stored footprint against a
-    # new one rarely projects it again.
-    return replace(prepared, inner_m=_inner_m(prepared, _planar(prepared, centre)))
+    # (Its planar ring in a pair's frame is made when a check first needs it, and kept: the
+    # inner disc and the bounds settle most pairs without one.)
+    return replace(prepared, inner_m=_inner_m(prepared))
 
 
-def _inner_m(p: PreparedFootprint, planar: shapely.Polygon) -> float:
+def _inner_m(p: PreparedFootprint) -> float:
     """Radius (m) of a geodesic disc about ``p.cap_centre`` inside polygon ``p`` (0.0 if none).
 
     The centre's sphere distance to the great-circle arcs, less the arcs' deviation from the
     geodesic edges, bounds its sphere distance to the boundary; geodesic lengths are at least
-    ``_LO`` times sphere lengths. Inside or not is asked of the planar ring (the polygon's own
-    frame, mm-accurate): a centre within mm of an edge gets a radius <= 0 anyway."""
+    ``_LO`` times sphere lengths. Inside or not is asked of the great-circle ring
+    (:func:`~hotline.domain.polygon_checks.ring_contains`): a centre that close to an edge
+    that rounding could decide it gets a radius <= 0 anyway."""
     assert p.arc_slack_m is not None and p.normal is not None
     if p.convex:  # inside iff on the inner side of every edge's great circle; the distance
         # to the nearest of those circles is at most that to the boundary
@@ -194,15 +195,7 @@ def _inner_m(p: PreparedFootprint, planar: shapely.Polygon) -> float:
     radius = _LO * (sphere_m - float(p.arc_slack_m.max())) - _SLACK_M
     if radius <= 0.0:
         return 0.0
-    if p.convex:
-        inside = True
-    else:
-        x, y, z = p.cap_centre.tolist()
-        lat = np.array([math.degrees(math.asin(max(-1.0, min(1.0, z))))])
-        lng = np.array([math.degrees(math.atan2(y, x))])
-        px, py = frame_for(p.cap_centre).project(lat, lng)
-        inside = bool(shapely.contains_xy(planar, float(px[0]), float(py[0])))
-    return radius if inside else 0.0
+    return radius if p.convex or ring_contains(p.xyz, p.cap_centre) else 0.0
 
 
 def _prep(f: Footprint | PreparedFootprint) -> PreparedFootprint:
