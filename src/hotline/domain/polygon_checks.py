@@ -127,6 +127,40 @@ def ring_contains(xyz: FloatArray, c: FloatArray) -> bool:
     return int(np.count_nonzero(at > 0.0)) % 2 == 1
 
 
+def hull_normals(xyz: FloatArray, c: FloatArray) -> FloatArray | None:
+    """Unit normals (k, 3) of the great circles through the edges of the convex hull of the
+    points ``xyz`` (n, 3), each oriented so that every point has ``normal . x >= 0`` (up to
+    rounding); ``None`` if a point is not within 90 degrees of ``c``. The hull is taken in the
+    gnomonic projection at ``c``, where great circles are straight lines (monotone chain)."""
+    dots = xyz @ c
+    if float(dots.min()) <= 0.0:
+        return None
+    east, north = _tangent_basis(c)
+    u, w = ((xyz @ east) / dots).tolist(), ((xyz @ north) / dots).tolist()
+    order = sorted(range(len(u)), key=lambda i: (u[i], w[i]))
+
+    def turn(o: int, a: int, b: int) -> float:
+        return float((u[a] - u[o]) * (w[b] - w[o]) - (w[a] - w[o]) * (u[b] - u[o]))
+
+    lower: list[int] = []
+    for i in order:
+        while len(lower) >= 2 and turn(lower[-2], lower[-1], i) <= 0.0:
+            lower.pop()
+        lower.append(i)
+    upper: list[int] = []
+    for i in reversed(order):
+        while len(upper) >= 2 and turn(upper[-2], upper[-1], i) <= 0.0:
+            upper.pop()
+        upper.append(i)
+    ring = lower[:-1] + upper[:-1]  # counter-clockwise in (east, north)
+    if len(ring) < 3:
+        return None
+    nxt = ring[1:] + ring[:1]
+    normals = cross(xyz[ring], xyz[nxt])
+    normals /= np.linalg.norm(normals, axis=1, keepdims=True)
+    return np.asarray(normals, dtype=np.float64)
+
+
 def bounding_cap(xyz: FloatArray) -> tuple[FloatArray, float]:
     """A (not necessarily smallest) spherical cap containing the points: (centre, angle)."""
     mean = xyz.mean(axis=0)

@@ -49,6 +49,7 @@ from hotline.domain.polygon_checks import (
     cross,
     edges_of,
     frame_for,
+    hull_normals,
     project_ring,
     ring_contains,
     unit_vectors,
@@ -106,6 +107,10 @@ class PreparedFootprint:
     #: circle's own radius, for a polygon its clearance from the edges (0.0 if the centre is
     #: outside or too close to an edge); see :func:`_surely_overlap`
     inner_m: float = 0.0
+    #: a polygon's convex hull as great-circle normals (k, 3), the polygon on their inner
+    #: sides to within ``hull_slack`` (radians); None for circles; see :func:`_surely_apart`
+    hull: FloatArray | None = None
+    hull_slack: float = 0.0
 
     @property
     def is_circle(self) -> bool:
@@ -126,6 +131,8 @@ CONVEX_ACCEPT_M: Final = 1.0
 #: Two footprints overlap deeply enough if discs inside them overlap by more than this (m):
 #: their common part then holds a disc 50x wider than OVERLAP_DEPTH_M.
 INNER_ACCEPT_M: Final = 1.0
+#: Rounding allowance (radians, ~6 mm) on top of the hull slacks of :func:`_surely_apart`.
+_HULL_EPS: Final = 1e-9
 
 
 @lru_cache(maxsize=PREPARED_CACHE_SIZE)
@@ -172,7 +179,9 @@ def prepare(footprint: Footprint) -> PreparedFootprint:
     )
     # (Its planar ring in a pair's frame is made when a check first needs it, and kept: the
     # inner disc and the bounds settle most pairs without one.)
-    return replace(prepared, inner_m=_inner_m(prepared))
+    return replace(prepared, inner_m=_inner_m(prepared),
+                   hull=hull_normals(xyz, centre),
+                   hull_slack=float(slack.max()) / MEAN_RADIUS_M + _HULL_EPS)
 
 
 def _inner_m(p: PreparedFootprint) -> float:
@@ -407,6 +416,19 @@ def _surely_overlap(a: PreparedFootprint, b: PreparedFootprint) -> bool:
     return a.inner_m + b.inner_m - apart_m > INNER_ACCEPT_M
 
 
+def _surely_apart(a: PreparedFootprint, b: PreparedFootprint) -> bool:
+    """Whether a great circle through an edge of one polygon's convex hull has the other
+    polygon wholly on its outer side: then they are disjoint. A polygon lies on the inner
+    side of each of its hull circles to within its ``hull_slack`` (its geodesic edges stray
+    from the great-circle arcs by less); the other's vertices beyond both slacks put its
+    great-circle arcs, and so its edges and the smaller region they bound, outside."""
+    if a.hull is None or b.hull is None:
+        return False
+    gap = math.sin(a.hull_slack + b.hull_slack)
+    return (float((a.hull @ b.xyz.T).max(axis=1).min()) < -gap
+            or float((b.hull @ a.xyz.T).max(axis=1).min()) < -gap)
+
+
 def _overlap(a: PreparedFootprint, b: PreparedFootprint) -> bool:
     """Whether the interiors overlap by more than OVERLAP_DEPTH_M."""
     between, lower = _caps_gap_m(a, b)
@@ -423,6 +445,8 @@ def _overlap(a: PreparedFootprint, b: PreparedFootprint) -> bool:
         if _points_to_edges([(circle, poly)], depth, exact=False) < depth:
             return True
         return _centre_inside(circle, poly)
+    if _surely_apart(a, b):  # most disjoint pairs whose caps meet: no exact work
+        return False
     centre = _pair_frame_centre(a, b, between)
     pa, pb = _planar(a, centre), _planar(b, centre)
     if a.convex and b.convex:  # then so is the intersection: its inradius >= area/perimeter
