@@ -108,16 +108,25 @@ def _tangent_basis(c: FloatArray) -> tuple[FloatArray, FloatArray]:
     return np.array([ex, ey, ez]), np.array(north)
 
 
+def _gnomonic(xyz: FloatArray, c: FloatArray) -> tuple[FloatArray, FloatArray] | None:
+    """The points' (east, north) coordinates in the gnomonic projection at unit vector ``c``
+    (great circles map to straight lines); None if a point is not within 90 degrees of it."""
+    dots = xyz @ c
+    if float(dots.min()) <= 0.0:
+        return None
+    east, north = _tangent_basis(c)
+    return (xyz @ east) / dots, (xyz @ north) / dots
+
+
 def ring_contains(xyz: FloatArray, c: FloatArray) -> bool:
     """Whether unit vector ``c`` is inside the ring of great-circle edges through ``xyz``
     (n, 3), all of whose points must be within 90 degrees of it (else False). In the
     gnomonic projection at ``c`` great circles are straight lines, so an even-odd ray test
     from the origin decides it; a point within rounding of an edge may go either way."""
-    dots = xyz @ c
-    if float(dots.min()) <= 0.0:
+    plane = _gnomonic(xyz, c)
+    if plane is None:
         return False
-    east, north = _tangent_basis(c)
-    u, w = (xyz @ east) / dots, (xyz @ north) / dots
+    u, w = plane
     u2, w2 = np.roll(u, -1), np.roll(w, -1)
     crosses = (w > 0.0) != (w2 > 0.0)
     if not crosses.any():
@@ -132,11 +141,10 @@ def hull_normals(xyz: FloatArray, c: FloatArray) -> FloatArray | None:
     points ``xyz`` (n, 3), each oriented so that every point has ``normal . x >= 0`` (up to
     rounding); ``None`` if a point is not within 90 degrees of ``c``. The hull is taken in the
     gnomonic projection at ``c``, where great circles are straight lines (monotone chain)."""
-    dots = xyz @ c
-    if float(dots.min()) <= 0.0:
+    plane = _gnomonic(xyz, c)
+    if plane is None:
         return None
-    east, north = _tangent_basis(c)
-    u, w = ((xyz @ east) / dots).tolist(), ((xyz @ north) / dots).tolist()
+    u, w = plane[0].tolist(), plane[1].tolist()
     order = sorted(range(len(u)), key=lambda i: (u[i], w[i]))
 
     def turn(o: int, a: int, b: int) -> float:

@@ -266,11 +266,9 @@ def query_for(cells: Iterable[int], min_level: int = 0) -> CellQuery:
     for u in units:
         # From the parent up: neighbouring query cells share their coarser ancestors, so the
         # walk stops at the first one already seen (its own ancestors were seen with it).
-        lsb = u & -u
-        level = 30 - (lsb.bit_length() - 1) // 2
-        for _ in range(level - min_level):
-            lsb <<= 2
-            p = (u & -lsb) | lsb
+        level = 30 - ((u & -u).bit_length() - 1) // 2
+        for k in range(level - 1, min_level - 1, -1):
+            p = _parent(u, k)
             if p in seen:
                 break
             seen.add(p)

@@ -176,12 +176,12 @@ def prepare(footprint: Footprint) -> PreparedFootprint:
         arc_angle=angle_between(xyz, nxt),
         arc_slack_m=slack,
         convex=convex,
+        hull=hull_normals(xyz, centre),
+        hull_slack=float(slack.max()) / MEAN_RADIUS_M + _HULL_EPS,
     )
     # (Its planar ring in a pair's frame is made when a check first needs it, and kept: the
     # inner disc and the bounds settle most pairs without one.)
-    return replace(prepared, inner_m=_inner_m(prepared),
-                   hull=hull_normals(xyz, centre),
-                   hull_slack=float(slack.max()) / MEAN_RADIUS_M + _HULL_EPS)
+    return replace(prepared, inner_m=_inner_m(prepared))
 
 
 def _inner_m(p: PreparedFootprint) -> float:

@@ -186,17 +186,7 @@ class SqlTx(MessageRows, EventRows, WebhookRows, AlertLifecycleRows, TrackRows, 
         branch per cell range and one for the ancestors, so that each branch is one index
         range scan on both engines (an OR of ranges made SQLite scan the whole table, and a
         join to a VALUES table made PostgreSQL do the same)."""
-        filt = "c.t_end_us > ? AND c.t_start_us < ? AND c.alt_hi_m > ? AND c.alt_lo_m < ?"
-        fparams: list[Any] = [query.t_start_us, query.t_end_us, query.alt_lo_m, query.alt_hi_m]
-        filt += extra
-        fparams += list(extra_params)
-        # Time buckets first (hotline.strategic.buckets): "bucket IN (...) AND cell BETWEEN"
-        # is one index seek per bucket on both engines.
-        buckets = query_buckets(query.t_start_us, query.t_end_us)
-        where, bparams = "", []
-        if buckets is not None:
-            where = f"c.bucket IN ({','.join('?' * len(buckets))}) AND "
-            bparams = list(buckets)
+        where, bparams, filt, fparams = _index_filter(query, extra, extra_params)
         branches: list[str] = []
         params: list[Any] = []
         for lo, hi in query.cells.ranges:
@@ -616,15 +606,7 @@ def json_candidates_sql(query: SpaceTimeQuery, extra: str,
     conditions on the index row ``c``. The text depends only on the numbers of buckets and
     kinds, so it stays prepared. (It replaced one statement per cell range: 213 vs 250 us
     per query at 100k notices.)"""
-    filt = ("c.t_end_us > ? AND c.t_start_us < ? AND c.alt_hi_m > ? AND c.alt_lo_m < ?"
-            + extra)
-    fparams = [query.t_start_us, query.t_end_us, query.alt_lo_m, query.alt_hi_m,
-               *extra_params]
-    buckets = query_buckets(query.t_start_us, query.t_end_us)
-    where = ""
-    bparams: list[Any] = []
-    if buckets is not None:
-        where, bparams = f"c.bucket IN ({','.join('?' * len(buckets))}) AND ", [*buckets]
+    where, bparams, filt, fparams = _index_filter(query, extra, extra_params)
     ranges = orjson.dumps([[lo, hi] for lo, hi in query.cells.ranges]).decode()
     ancestors = orjson.dumps(list(query.cells.ancestors)).decode()
     return (
@@ -636,3 +618,19 @@ def json_candidates_sql(query: SpaceTimeQuery, extra: str,
         "CROSS JOIN entities e ON e.kind = k.kind AND e.id = k.id",
         [ranges, *bparams, *fparams, *bparams, ancestors, *fparams],
     )
+
+
+def _index_filter(query: SpaceTimeQuery, extra: str,
+                  extra_params: Sequence[Any]) -> tuple[str, list[Any], str, list[Any]]:
+    """The parts of a lookup in the cell index ``c`` for ``query``: the time-bucket prefix
+    (``"c.bucket IN (...) AND "`` or empty; hotline.strategic.buckets: "bucket IN (...) AND
+    cell ..." is one index seek per bucket on both engines) and its parameters, then the
+    window and band conditions plus ``extra`` and their parameters."""
+    filt = ("c.t_end_us > ? AND c.t_start_us < ? AND c.alt_hi_m > ? AND c.alt_lo_m < ?"
+            + extra)
+    fparams = [query.t_start_us, query.t_end_us, query.alt_lo_m, query.alt_hi_m,
+               *extra_params]
+    buckets = query_buckets(query.t_start_us, query.t_end_us)
+    if buckets is None:
+        return "", [], filt, fparams
+    return f"c.bucket IN ({','.join('?' * len(buckets))}) AND ", [*buckets], filt, fparams

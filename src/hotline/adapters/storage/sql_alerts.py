@@ -15,11 +15,9 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-import orjson
-
-from hotline.adapters.codec import conflict_from_json
 from hotline.adapters.storage.sql_relay import stamp, unstamp
-from hotline.adapters.storage.sql_rows import Row, RowsMixin
+from hotline.adapters.storage.sql_rows import Row, RowsMixin, in_chunks
+from hotline.domain.notice import Kind
 from hotline.relay.alerts import Coordination, Delivery, Severity, ids_of_pair, required_lead_s
 
 LIFECYCLE_COLUMNS = ("delivered_at, delivered_by, delivery_lead_s, closed_at, closed_reason, "
@@ -64,10 +62,7 @@ class AlertLifecycleRows(RowsMixin):
     def alert_deliveries(self, ids: Sequence[str]) -> dict[str, Delivery]:
         """The recorded deliveries of the alerts ``ids`` that have one, by id."""
         out: dict[str, Delivery] = {}
-        wanted = list(dict.fromkeys(ids))
-        for i in range(0, len(wanted), 500):
-            chunk = wanted[i:i + 500]
-            marks = ",".join("?" * len(chunk))
+        for marks, chunk in in_chunks(list(dict.fromkeys(ids))):
             for id_, party, body, at, by, lead_s in self._all(
                     "SELECT id, party, body, delivered_at, delivered_by, delivery_lead_s "
                     f"FROM alerts WHERE id IN ({marks}) AND delivered_at IS NOT NULL", chunk):
@@ -80,20 +75,13 @@ class AlertLifecycleRows(RowsMixin):
         recorded as conflicting with (see :meth:`hotline.ports.StoreTx.alert_ids_about`):
         found from the conflict rows and the pair's deterministic alert ids, so the alerts
         table needs no index by subject or other (two random pages per alert fewer)."""
-        wanted: list[str] = []
-        for (body,) in self._all(
-                "SELECT body FROM conflicts WHERE kind = ? AND id = ? UNION ALL "
-                "SELECT body FROM conflicts WHERE other_kind = ? AND other_id = ?",
-                (kind, id, kind, id)):
-            c = conflict_from_json(orjson.loads(body))
-            wanted += ids_of_pair(c.subject, c.other)  # (the same ids from either side)
+        wanted = [i for c in self.conflicts_of(Kind(kind), id)
+                  for i in ids_of_pair(c.subject, c.other)]
         extra = " AND closed_at IS NULL" if open_only else ""
         found: set[str] = set()
-        for i in range(0, len(wanted), 500):
-            chunk = wanted[i:i + 500]
+        for marks, chunk in in_chunks(wanted):
             found.update(str(r[0]) for r in self._all(
-                f"SELECT id FROM alerts WHERE id IN ({','.join('?' * len(chunk))}){extra}",
-                chunk))
+                f"SELECT id FROM alerts WHERE id IN ({marks}){extra}", chunk))
         return sorted(found)
 
     def close_alert(self, id: str, at: datetime, reason: str) -> bool:

@@ -4,15 +4,28 @@ transaction (:class:`hotline.adapters.storage.sql.SqlTx`) implements.
 
 Contract: ``_all`` runs a query and returns its rows; ``_run`` runs a statement; ``_many`` runs
 one statement for each parameter row; ``lock_audit`` takes the audit lock until the transaction
-ends and returns the log's size. Placeholders are ``?`` in the portable dialect.
+ends and returns the log's size; ``conflicts_of`` reads a declaration's conflicts.
+Placeholders are ``?`` in the portable dialect.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from hotline.domain.notice import Conflict, Kind
 
 Row = tuple[Any, ...]
+#: Most values one ``IN (...)`` list of :func:`in_chunks` holds.
+IN_CHUNK = 500
+
+
+def in_chunks(values: Sequence[Any]) -> Iterator[tuple[str, list[Any]]]:
+    """``values`` in chunks for ``IN (...)`` lists: (the placeholders, the chunk)."""
+    for i in range(0, len(values), IN_CHUNK):
+        chunk = list(values[i:i + IN_CHUNK])
+        yield ",".join("?" * len(chunk)), chunk
 
 
 class RowsMixin:
@@ -28,4 +41,7 @@ class RowsMixin:
         raise NotImplementedError
 
     def lock_audit(self) -> int:
+        raise NotImplementedError
+
+    def conflicts_of(self, kind: Kind, id: str) -> list[Conflict]:
         raise NotImplementedError
