@@ -44,6 +44,7 @@ import asyncio
 import contextlib
 import cProfile
 import functools
+import hashlib
 import inspect
 import json
 import math
@@ -506,6 +507,7 @@ class Options:
     strict: bool
     pg_reset: bool
     workers: int = 1
+    fill_cache: Path | None = None
 
 
 @dataclass
@@ -524,14 +526,22 @@ class EngineBench:
         self.fill_rng = np.random.default_rng([self.opts.seed, 0])
 
     # -- loading
-    def fill_to(self, n: int) -> None:
+    def fill_to(self, n: int, stored: bool = False) -> None:
+        """Bulk (or service) fill to ``n`` active notices; ``stored``: they are in the
+        database already (``--fill-cache``), so only the drafts are made again."""
+        if n <= self.filled:
+            return
         todo, o = n - self.filled, self.opts
-        ticker = Ticker(f"{self.engine}: fill {self.filled:,} -> {n:,} ({o.fill})", todo)
+        cache = None if stored or self.filled else fill_cache_file(o, n)
+        how = "stored: drafts only" if stored else o.fill
+        ticker = Ticker(f"{self.engine}: fill {self.filled:,} -> {n:,} ({how})", todo)
         t_wall, lat, batch = time.perf_counter(), [], []
         for i in range(self.filled, n):
             w = Write(f"f{i:07d}", PARTIES[int(self.fill_rng.integers(0, len(PARTIES)))],
                       make_notice(self.fill_rng))
-            if o.fill == "bulk":
+            if stored:
+                pass
+            elif o.fill == "bulk":
                 batch.append(w)
                 if len(batch) >= 2000 or i == n - 1:
                     self.bulk(batch)
@@ -545,11 +555,14 @@ class EngineBench:
         ticker.close()
         if o.fill == "bulk":
             analyze(self.store)
+            if cache is not None and self.engine == "sqlite":
+                self.save_fill(cache)
             if not o.cold_cache:
                 self.prime_cache()
         wall = time.perf_counter() - t_wall
         self.filled = n
-        self.report({"engine": self.engine, "size": n, "interface": o.fill, "series": "fill",
+        self.report({"engine": self.engine, "size": n,
+                     "interface": "cached" if stored else o.fill, "series": "fill",
                      "clients": 1, "writes": todo, "wall_s": round(wall, 1), **stats(lat)})
 
     def bulk(self, batch: Sequence[Write]) -> None:
@@ -564,6 +577,20 @@ class EngineBench:
                            filed_at=now, lead_time=LeadTime(lead, 900.0),
                            priority=w.draft.priority, purpose=w.draft.purpose)
                 tx.put(d, self.svc._index_rows(w.draft.volumes))
+
+    def save_fill(self, cache: Path) -> None:
+        """A copy of the filled SQLite database for later runs (``--fill-cache``)."""
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(".part")
+        src = sqlite3.connect(self.store.path)  # type: ignore[attr-defined]
+        dst = sqlite3.connect(tmp)
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+            src.close()
+        tmp.replace(cache)
+        log(f"{self.engine}: fill saved to {cache}")
 
     def prime_cache(self) -> None:
         """Decode every stored notice once and prepare its footprints, as a server that has
@@ -795,14 +822,41 @@ def _nothing() -> Iterator[None]:
     yield None
 
 
+def fill_cache_file(opts: Options, size: int) -> Path | None:
+    """Where ``--fill-cache`` keeps the SQLite database of a bulk fill to ``size``: named
+    by the seed, the size and a hash of the ``hotline`` sources under test (any change to them
+    makes a new fill), or None when there is no cache."""
+    if opts.fill_cache is None or opts.fill != "bulk":
+        return None
+    digest = hashlib.sha256()
+    root = Path(hotline.__file__).parent
+    for f in sorted(root.rglob("*")):
+        if f.suffix in (".py", ".sql"):
+            digest.update(f.relative_to(root).as_posix().encode() + b"\0" + f.read_bytes())
+    return opts.fill_cache / f"sqlite-{opts.seed}-{size}-{digest.hexdigest()[:16]}.db"
+
+
 def run_engine(engine: str, opts: Options, report: Callable[[dict[str, Any]], None],
                info: dict[str, Any]) -> list[str]:
     workdir = opts.workdir / engine
     workdir.mkdir(parents=True, exist_ok=True)
+    cached = fill_cache_file(opts, opts.sizes[0]) if engine == "sqlite" else None
+    if cached is not None and cached.exists() and not (workdir / "hotline.db").exists():
+        log(f"{engine}: the fill to {opts.sizes[0]:,} from {cached}")
+        shutil.copyfile(cached, workdir / "hotline.db")
+        fd = os.open(workdir / "hotline.db", os.O_RDONLY)
+        try:  # no writeback of the copy under the timed writes' fsyncs
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    else:
+        cached = None
     with open_engine(engine, workdir, opts.pg_reset) as (store, settings):
         info[engine] = settings
         log(f"{engine}: {settings}")
         bench = EngineBench(engine, store, opts, report)
+        if cached is not None:  # the notices are stored: make the same drafts, put none
+            bench.fill_to(opts.sizes[0], stored=True)
         if opts.no_http:
             for size in opts.sizes:
                 bench.run_size(size, None, {})
@@ -890,6 +944,8 @@ def parse(argv: Sequence[str]) -> Options:
     p.add_argument("--budget-s", type=float, help="stop a series after this long (default 900)")
     p.add_argument("--fill", choices=["bulk", "service"], default="bulk",
                    help="load the N notices in bulk (default) or through put_notice")
+    p.add_argument("--fill-cache", type=Path,
+                   help="keep SQLite bulk fills here and reuse them while src/ is unchanged")
     p.add_argument("--cold-cache", action="store_true", help="do not prime the decode cache")
     p.add_argument("--no-http", action="store_true", help="skip the HTTP series")
     p.add_argument("--breakdown", action="store_true",
@@ -924,7 +980,8 @@ def parse(argv: Sequence[str]) -> Options:
         no_http=a.no_http, breakdown=a.breakdown, out=a.out,
         workdir=a.workdir or Path(tempfile.mkdtemp(prefix="hotline-bench-")),
         keep_workdir=a.workdir is not None,
-        profile=a.profile, strict=a.strict, pg_reset=a.pg_reset, workers=a.workers)
+        profile=a.profile, strict=a.strict, pg_reset=a.pg_reset, workers=a.workers,
+        fill_cache=a.fill_cache)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
