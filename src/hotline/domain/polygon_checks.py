@@ -28,7 +28,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Final
+from typing import Final, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -41,6 +41,7 @@ from hotline.domain.geometry import MAX_VERTICES, LatLng
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
+_T = TypeVar("_T", bound=np.generic)
 
 #: The WGS84 ellipsoid; pyproj Geod objects are thread-safe and costly to build: share this one.
 GEOD: Final = Geod(ellps="WGS84")
@@ -68,6 +69,18 @@ _FRAME_GRID: Final = 16.0
 #: for a geodesic of length L whose points are within D (angle theta) of the frame centre.
 #: Measured worst case about 2e-24 (tests/domain/test_polygon_checks.py checks the bound).
 _DEV_K: Final = 3e-24
+
+
+def cyclic_next(a: npt.NDArray[_T], axis: int = 0) -> npt.NDArray[_T]:
+    """``a`` shifted so that position ``i`` holds item ``i + 1`` along ``axis`` (0 or 1),
+    cyclically: ``np.roll(a, -1, axis)``, at a fifth of its cost on small arrays.
+
+    >>> cyclic_next(np.array([1, 2, 3])).tolist(), cyclic_next(np.eye(2, 3), 1).tolist()
+    ([2, 3, 1], [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]])
+    """
+    if axis == 0:
+        return np.concatenate((a[1:], a[:1]))
+    return np.concatenate((a[:, 1:], a[:, :1]), axis=1)
 
 
 def unit_vectors(lat: FloatArray, lng: FloatArray) -> FloatArray:
@@ -127,7 +140,7 @@ def ring_contains(xyz: FloatArray, c: FloatArray) -> bool:
     if plane is None:
         return False
     u, w = plane
-    u2, w2 = np.roll(u, -1), np.roll(w, -1)
+    u2, w2 = cyclic_next(u), cyclic_next(w)
     crosses = (w > 0.0) != (w2 > 0.0)
     if not crosses.any():
         return False
@@ -240,7 +253,7 @@ class Edges:
 
 def edges_of(lat: FloatArray, lng: FloatArray) -> Edges:
     """The edges of the closed ring through the vertices."""
-    lat1, lng1 = np.roll(lat, -1), np.roll(lng, -1)
+    lat1, lng1 = cyclic_next(lat), cyclic_next(lng)
     flipped = (lat1 < lat) | ((lat1 == lat) & (lng1 < lng))
     s_lat, s_lng = np.where(flipped, lat1, lat), np.where(flipped, lng1, lng)
     e_lat, e_lng = np.where(flipped, lat, lat1), np.where(flipped, lng, lng1)
@@ -258,7 +271,7 @@ def project_ring(
     from the frame's centre.
     """
     theta = angle_between(unit_vectors(lat, lng), frame.centre)
-    theta_edge = np.maximum(theta, np.roll(theta, -1)) * 1.01 + 2e-4
+    theta_edge = np.maximum(theta, cyclic_next(theta)) * 1.01 + 2e-4
     if float(theta_edge.max()) > MAX_FRAME_ANGLE_RAD:
         raise InvalidGeometry(
             "footprint is too large to project", hint="split it into smaller footprints"
@@ -306,7 +319,7 @@ def _crossing_edges(
 ) -> tuple[int, int] | None:
     """The two original edges nearest the planar point ``where``, preferring non-adjacent ones."""
     x0, y0 = where
-    x1, y1 = np.roll(px, -1), np.roll(py, -1)
+    x1, y1 = cyclic_next(px), cyclic_next(py)
     dx, dy = x1 - px, y1 - py
     len2 = np.maximum(dx * dx + dy * dy, 1e-300)
     t = np.clip(((x0 - px) * dx + (y0 - py) * dy) / len2, 0.0, 1.0)

@@ -47,6 +47,7 @@ from hotline.domain.polygon_checks import (
     angle_between,
     bounding_cap,
     cross,
+    cyclic_next,
     edges_of,
     frame_for,
     hull_normals,
@@ -149,7 +150,7 @@ def prepare(footprint: Footprint) -> PreparedFootprint:
     lat = np.array([v.lat for v in footprint.vertices])
     lng = np.array([v.lng for v in footprint.vertices])
     xyz = unit_vectors(lat, lng)
-    nxt = np.roll(xyz, -1, axis=0)
+    nxt = cyclic_next(xyz)
     normal = cross(xyz, nxt)
     normal /= np.linalg.norm(normal, axis=1, keepdims=True)
     edges = edges_of(lat, lng)
@@ -230,7 +231,7 @@ def _sphere_point_edges(p: FloatArray, poly: PreparedFootprint) -> tuple[FloatAr
     a = p @ poly.tangent.T
     inside = (a >= 0.0) & (p @ poly.back.T >= 0.0)
     cu = p @ poly.xyz.T
-    cv = np.roll(cu, -1, axis=1)
+    cv = cyclic_next(cu, axis=1)
     du = 2.0 * np.arcsin(np.minimum(np.sqrt(np.maximum(2.0 - 2.0 * cu, 0.0)) / 2.0, 1.0))
     dv = 2.0 * np.arcsin(np.minimum(np.sqrt(np.maximum(2.0 - 2.0 * cv, 0.0)) / 2.0, 1.0))
     d_in = np.arcsin(np.minimum(np.abs(s), 1.0))

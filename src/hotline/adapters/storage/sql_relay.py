@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from hotline.adapters.storage.sql_rows import Row, RowsMixin
@@ -25,8 +26,14 @@ _MESSAGE_COLUMNS = ("id, sender, officer, recipient, template, body, in_reply_to
                     "unacked_at")
 
 
+@lru_cache(maxsize=4096)
 def stamp(t: datetime) -> str:
-    """Fixed-width RFC 3339 UTC (microseconds), so that text order is time order."""
+    """Fixed-width RFC 3339 UTC (microseconds), so that text order is time order. (Cached:
+    a write stamps the same instant, and a few deadlines, on each of its alerts and events.)
+
+    >>> stamp(datetime(2026, 11, 24, 20, 0, tzinfo=UTC))
+    '2026-11-24T20:00:00.000000Z'
+    """
     return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
