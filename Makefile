@@ -68,6 +68,7 @@ serve: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/pip install -q -e '.[bench]'
 	$(BIN)/python benchmarks/strategic.py $(BENCH_ARGS)
+	$(BIN)/python benchmarks/wal_pages.py --size 10000
 	$(BIN)/python benchmarks/relay.py
 	$(BIN)/python benchmarks/group_commit.py --engines sqlite,postgresql
 	$(BIN)/python benchmarks/tactical.py

@@ -190,3 +190,58 @@ def test_migration_13_keeps_one_row_per_conflicting_pair(store: SqlStore,
             assert tx._all("SELECT COUNT(*) FROM conflicts")[0][0] == 1  # type: ignore[attr-defined]
     finally:
         again.close()
+
+
+def _reopened(store: SqlStore) -> SqlStore:
+    from hotline.adapters.storage.postgres import PostgresStore
+    from hotline.adapters.storage.sqlite import SqliteStore
+
+    store.close()
+    return (SqliteStore(store.path) if isinstance(store, SqliteStore)  # type: ignore[attr-defined]
+            else PostgresStore(store.dsn))  # type: ignore[attr-defined]
+
+
+def test_a_party_is_known_from_its_first_record_but_an_auth_failure(
+        store: SqlStore, clock: ManualClock) -> None:
+    from hotline.ports import AuditEntry
+
+    with store.write(LockScope()) as tx:
+        assert not tx.party_known("blue") and not tx.party_known("ghost")
+        tx.append_audits([AuditEntry(clock.now(), "ghost", "?", "auth.failure"),
+                          AuditEntry(clock.now(), "blue", "blue-1", "message.send")])
+        assert tx.party_known("blue") and not tx.party_known("ghost")
+        (seq,) = tx.append_audits([AuditEntry(clock.now(), "red", "red-1", "notice.put")])
+        tx.append_audits([AuditEntry(clock.now(), "red", "red-1", "notice.delete")])
+        rows = tx._all("SELECT party, first_seq FROM parties ORDER BY party")  # type: ignore[attr-defined]
+    assert [(p, int(s)) for p, s in rows] == [("blue", 1), ("red", seq)]
+    with pytest.raises(RuntimeError), store.write(LockScope()) as tx:
+        tx.append_audits([AuditEntry(clock.now(), "green", "g", "notice.put")])
+        raise RuntimeError("boom")
+    with store.read() as tx:  # the rolled back write made nobody known
+        assert not tx.party_known("green") and tx.party_known("red")
+
+
+def test_migration_14_knows_the_parties_of_an_older_audit_log(store: SqlStore,
+                                                              clock: ManualClock) -> None:
+    """Databases from before migration 14 have no parties table: the migration fills it
+    from the audit log (first record but an auth.failure) and drops the index it replaces."""
+    from hotline.ports import AuditEntry
+
+    with store.write(LockScope()) as tx:
+        tx.append_audits([AuditEntry(clock.now(), "ghost", "?", "auth.failure"),
+                          AuditEntry(clock.now(), "blue", "blue-1", "notice.put"),
+                          AuditEntry(clock.now(), "red", "red-1", "message.send"),
+                          AuditEntry(clock.now(), "blue", "blue-1", "notice.delete")])
+    with store.write(LockScope(everything=True)) as tx:  # as the old schema was
+        tx._run("DROP TABLE parties")  # type: ignore[attr-defined]
+        tx._run("CREATE INDEX audit_records_by_party ON audit_records (party, seq)")  # type: ignore[attr-defined]
+        tx._run("DELETE FROM schema_migrations WHERE version = 14")  # type: ignore[attr-defined]
+    again = _reopened(store)
+    try:
+        with again.read() as tx:
+            assert tx.party_known("blue") and tx.party_known("red")
+            assert not tx.party_known("ghost")
+            rows = tx._all("SELECT party, first_seq FROM parties ORDER BY party")  # type: ignore[attr-defined]
+        assert [(p, int(s)) for p, s in rows] == [("blue", 1), ("red", 2)]
+    finally:
+        again.close()

@@ -50,6 +50,7 @@ from hotline.adapters.storage.sql_relay import unstamp as _unstamp
 from hotline.adapters.storage.sql_rows import Row
 from hotline.adapters.storage.sql_tracks import TrackRows
 from hotline.adapters.storage.sql_webhooks import WebhookRows
+from hotline.auditing import AUTH_FAILURE
 from hotline.domain.errors import HotlineError, InvalidInput
 from hotline.domain.jsontext import dumps
 from hotline.domain.notice import Conflict, Declaration, Kind, Ref
@@ -458,6 +459,17 @@ class SqlTx(MessageRows, EventRows, WebhookRows, AlertLifecycleRows, TrackRows, 
             "INSERT INTO audit_records (seq, at, party, officer, action, data, leaf_hash) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
         self._audit_next = seq
+        # The parties this makes known (migration 014), in one statement; a party already
+        # known costs a key probe and writes nothing.
+        first: dict[str, int] = {}
+        for entry, at in zip(entries, seqs, strict=True):
+            if entry.action != AUTH_FAILURE:
+                first.setdefault(entry.party, at)
+        if first:
+            self._run("INSERT INTO parties (party, first_seq) VALUES "
+                      + ",".join(["(?, ?)"] * len(first))
+                      + " ON CONFLICT (party) DO NOTHING",
+                      [x for item in first.items() for x in item])
         return seqs
 
     def audit_leaves(self, start: int, end: int | None = None) -> list[bytes]:

@@ -116,10 +116,7 @@ class MessageRows(RowsMixin):
                   "AND unacked_at IS NULL", (stamp(at), id))
 
     def party_known(self, party: str) -> bool:
-        return bool(self._all(
-            "SELECT 1 FROM audit_records WHERE party = ? AND action <> 'auth.failure' LIMIT 1",
-            (party,),
-        ))
+        return bool(self._all("SELECT 1 FROM parties WHERE party = ?", (party,)))
 
     def stored_response(self, party: str, key: str) -> StoredResponse | None:
         rows = self._all("SELECT request_hash, status, response FROM idempotency "
