@@ -539,7 +539,7 @@ class EngineBench:
         for i in range(self.filled, n):
             w = Write(f"f{i:07d}", PARTIES[int(self.fill_rng.integers(0, len(PARTIES)))],
                       make_notice(self.fill_rng))
-            if stored:
+            if stored:  # (the drafts only)
                 pass
             elif o.fill == "bulk":
                 batch.append(w)
@@ -822,40 +822,52 @@ def _nothing() -> Iterator[None]:
     yield None
 
 
+@functools.cache
+def _sources_digest() -> str:
+    """A hash of the ``hotline`` sources under test (read once per run)."""
+    digest = hashlib.sha256()
+    root = Path(hotline.__file__).parent
+    for f in sorted(root.rglob("*")):
+        if f.suffix in (".py", ".sql"):
+            digest.update(f.relative_to(root).as_posix().encode() + b"\0" + f.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def fill_cache_file(opts: Options, size: int) -> Path | None:
     """Where ``--fill-cache`` keeps the SQLite database of a bulk fill to ``size``: named
     by the seed, the size and a hash of the ``hotline`` sources under test (any change to them
     makes a new fill), or None when there is no cache."""
     if opts.fill_cache is None or opts.fill != "bulk":
         return None
-    digest = hashlib.sha256()
-    root = Path(hotline.__file__).parent
-    for f in sorted(root.rglob("*")):
-        if f.suffix in (".py", ".sql"):
-            digest.update(f.relative_to(root).as_posix().encode() + b"\0" + f.read_bytes())
-    return opts.fill_cache / f"sqlite-{opts.seed}-{size}-{digest.hexdigest()[:16]}.db"
+    return opts.fill_cache / f"sqlite-{opts.seed}-{size}-{_sources_digest()}.db"
+
+
+def restore_fill(opts: Options, size: int, db: Path) -> bool:
+    """Copy the saved fill to ``size`` (``--fill-cache``) to the SQLite database ``db``, which
+    must not exist yet, and sync it; False if there is none."""
+    cached = fill_cache_file(opts, size)
+    if cached is None or not cached.exists() or db.exists():
+        return False
+    log(f"the fill to {size:,} from {cached}")
+    shutil.copyfile(cached, db)
+    fd = os.open(db, os.O_RDONLY)
+    try:  # no writeback of the copy under the timed writes' fsyncs
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    return True
 
 
 def run_engine(engine: str, opts: Options, report: Callable[[dict[str, Any]], None],
                info: dict[str, Any]) -> list[str]:
     workdir = opts.workdir / engine
     workdir.mkdir(parents=True, exist_ok=True)
-    cached = fill_cache_file(opts, opts.sizes[0]) if engine == "sqlite" else None
-    if cached is not None and cached.exists() and not (workdir / "hotline.db").exists():
-        log(f"{engine}: the fill to {opts.sizes[0]:,} from {cached}")
-        shutil.copyfile(cached, workdir / "hotline.db")
-        fd = os.open(workdir / "hotline.db", os.O_RDONLY)
-        try:  # no writeback of the copy under the timed writes' fsyncs
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-    else:
-        cached = None
+    restored = engine == "sqlite" and restore_fill(opts, opts.sizes[0], workdir / "hotline.db")
     with open_engine(engine, workdir, opts.pg_reset) as (store, settings):
         info[engine] = settings
         log(f"{engine}: {settings}")
         bench = EngineBench(engine, store, opts, report)
-        if cached is not None:  # the notices are stored: make the same drafts, put none
+        if restored:  # the notices are stored: make the same drafts, put none
             bench.fill_to(opts.sizes[0], stored=True)
         if opts.no_http:
             for size in opts.sizes:

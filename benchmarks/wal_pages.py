@@ -148,11 +148,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     doc: dict[str, Any] = {**result_header("wal_pages", list(argv or sys.argv[1:])),
                            "size": a.size, "seed": a.seed, "series": []}
     try:
-        cached = strategic.fill_cache_file(opts, a.size)
-        if cached is not None and cached.exists():
-            strategic.log(f"the fill to {a.size:,} from {cached}")
-            shutil.copyfile(cached, db)
-        else:  # fill (and save, with --fill-cache) with the benchmark's own code
+        if not strategic.restore_fill(opts, a.size, db):
+            # fill (and save, with --fill-cache) with the benchmark's own code
             store = SqliteStore(db)
             try:
                 strategic.EngineBench("sqlite", store, opts, lambda row: None).fill_to(a.size)

@@ -157,6 +157,15 @@ def test_sqlite_candidate_query_only_seeks(tmp_path: Path, clock: ManualClock,
     assert any("SEARCH e USING INDEX sqlite_autoindex_entities" in s for s in plan), plan
 
 
+def _reopened(store: SqlStore) -> SqlStore:
+    from hotline.adapters.storage.postgres import PostgresStore
+    from hotline.adapters.storage.sqlite import SqliteStore
+
+    store.close()
+    return (SqliteStore(store.path) if isinstance(store, SqliteStore)  # type: ignore[attr-defined]
+            else PostgresStore(store.dsn))  # type: ignore[attr-defined]
+
+
 def test_migration_13_keeps_one_row_per_conflicting_pair(store: SqlStore,
                                                           clock: ManualClock) -> None:
     """Databases from before migration 13 hold each pair twice (once from each side): the
@@ -164,8 +173,6 @@ def test_migration_13_keeps_one_row_per_conflicting_pair(store: SqlStore,
     import json
 
     from hotline.adapters.codec import conflict_to_json
-    from hotline.adapters.storage.postgres import PostgresStore
-    from hotline.adapters.storage.sqlite import SqliteStore
 
     svc = HotlineService(store, clock)
     start = clock.now() + timedelta(hours=2)
@@ -178,9 +185,7 @@ def test_migration_13_keeps_one_row_per_conflicting_pair(store: SqlStore,
                                            json.dumps(conflict_to_json(c))))
         assert len(tx.conflicts_of(Kind.NOTICE, "r")) == 2  # the duplicate the old rows made
         tx._run("DELETE FROM schema_migrations WHERE version = 13")  # type: ignore[attr-defined]
-    store.close()
-    again: SqlStore = (SqliteStore(store.path) if isinstance(store, SqliteStore)  # type: ignore[attr-defined]
-                       else PostgresStore(store.dsn))  # type: ignore[attr-defined]
+    again = _reopened(store)
     try:
         with again.read() as tx:
             for me, other in (("b", "r"), ("r", "b")):
@@ -191,14 +196,6 @@ def test_migration_13_keeps_one_row_per_conflicting_pair(store: SqlStore,
     finally:
         again.close()
 
-
-def _reopened(store: SqlStore) -> SqlStore:
-    from hotline.adapters.storage.postgres import PostgresStore
-    from hotline.adapters.storage.sqlite import SqliteStore
-
-    store.close()
-    return (SqliteStore(store.path) if isinstance(store, SqliteStore)  # type: ignore[attr-defined]
-            else PostgresStore(store.dsn))  # type: ignore[attr-defined]
 
 
 def test_a_party_is_known_from_its_first_record_but_an_auth_failure(
