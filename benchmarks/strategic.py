@@ -219,6 +219,29 @@ def stats(lat_ns: Sequence[int], wall_s: float | None = None) -> dict[str, float
             "writes_per_s": round(rate, 1)}
 
 
+def latency_model(lat_ns: Sequence[int], conflicts: Sequence[int]) -> dict[str, float]:
+    """Latency as a straight line in the conflicts a write finds (least squares): ``base_ms``
+    + ``ms_per_conflict`` x conflicts, with ``r2`` (the share of the latency's variance it
+    explains) and the conflicts' p50/p99. At 100k the line explains most of the spread, so
+    p99 is mostly the write with the p99 number of conflicts: ``ms_per_conflict`` says what a
+    change does to the tail with less noise than p99 itself.
+
+    >>> m = latency_model([3_000_000, 5_000_000, 7_000_000], [2, 4, 6])
+    >>> m["base_ms"], m["ms_per_conflict"], m["r2"]
+    (1.0, 1.0, 1.0)
+    """
+    if len(lat_ns) < 3 or len(set(conflicts)) < 2:
+        return {}
+    ms = np.asarray(lat_ns, dtype=np.float64) / 1e6
+    c = np.asarray(conflicts, dtype=np.float64)
+    slope, base = np.polyfit(c, ms, 1).tolist()
+    residual = ms - (base + slope * c)
+    r2 = 1.0 - float(residual.var()) / float(ms.var()) if ms.var() > 0 else 1.0
+    p50, p99 = np.percentile(c, [50, 99]).tolist()
+    return {"base_ms": round(base, 3), "ms_per_conflict": round(slope, 4), "r2": round(r2, 3),
+            "conflicts_p50": round(p50, 1), "conflicts_p99": round(p99, 1)}
+
+
 def pairs_of(result: PutResult) -> set[Pair]:
     return {(c.other.id, o.volume, o.other_volume) for c in result.conflicts for o in c.overlaps}
 
@@ -692,7 +715,8 @@ class EngineBench:
                "planned_writes": len(timed), **stats(lat),
                "mean_candidates": round(float(np.mean(cands)), 2) if cands else None,
                "mean_conflicts": round(float(np.mean(found)), 2) if found else None,
-               "min_conflicts": int(min(found)) if found else None, **mon}
+               "min_conflicts": int(min(found)) if found else None, **mon,
+               "latency_model": latency_model(lat, found)}
         if timer is not None and lat:
             row["breakdown_ms_per_write"] = timer.per_write_ms(len(lat), sum(lat))
         self.report(row)
@@ -932,6 +956,12 @@ def print_table(results: Sequence[dict[str, Any]], marks: Sequence[dict[str, Any
                         else str(r[c]) for c in COLUMNS])
     out.print(table)
     for r in results:
+        if r.get("latency_model"):
+            m = r["latency_model"]
+            out.print(f"latency model {r['engine']} {r['size']:,} {r['series']}: "
+                      f"{m['base_ms']} ms + {m['ms_per_conflict']} ms x conflicts "
+                      f"(r2 {m['r2']}; conflicts p50 {m['conflicts_p50']}, "
+                      f"p99 {m['conflicts_p99']})")
         if "breakdown_ms_per_write" in r:
             parts = ", ".join(f"{k} {v}" for k, v in r["breakdown_ms_per_write"].items())
             out.print(f"breakdown {r['engine']} {r['size']:,} {r['series']} (ms/write): {parts}")
