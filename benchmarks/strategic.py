@@ -219,6 +219,11 @@ def stats(lat_ns: Sequence[int], wall_s: float | None = None) -> dict[str, float
             "writes_per_s": round(rate, 1)}
 
 
+#: Below this r2 the latency model is printed with a caveat (at 1k, where conflicts per
+#: write hardly vary, it is ~0.1; at 100k ~0.6-0.7).
+MODEL_MIN_R2 = 0.3
+
+
 def latency_model(lat_ns: Sequence[int], conflicts: Sequence[int]) -> dict[str, float]:
     """Latency as a straight line in the conflicts a write finds (least squares): ``base_ms``
     + ``ms_per_conflict`` x conflicts, with ``r2`` (the share of the latency's variance it
@@ -958,10 +963,12 @@ def print_table(results: Sequence[dict[str, Any]], marks: Sequence[dict[str, Any
     for r in results:
         if r.get("latency_model"):
             m = r["latency_model"]
+            caveat = ("" if m["r2"] >= MODEL_MIN_R2 else
+                      ": conflicts explain little of the spread here, so the line says little")
             out.print(f"latency model {r['engine']} {r['size']:,} {r['series']}: "
                       f"{m['base_ms']} ms + {m['ms_per_conflict']} ms x conflicts "
                       f"(r2 {m['r2']}; conflicts p50 {m['conflicts_p50']}, "
-                      f"p99 {m['conflicts_p99']})")
+                      f"p99 {m['conflicts_p99']}){caveat}")
         if "breakdown_ms_per_write" in r:
             parts = ", ".join(f"{k} {v}" for k, v in r["breakdown_ms_per_write"].items())
             out.print(f"breakdown {r['engine']} {r['size']:,} {r['series']} (ms/write): {parts}")
