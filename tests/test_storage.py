@@ -197,7 +197,6 @@ def test_migration_13_keeps_one_row_per_conflicting_pair(store: SqlStore,
         again.close()
 
 
-
 def test_a_party_is_known_from_its_first_record_but_an_auth_failure(
         store: SqlStore, clock: ManualClock) -> None:
     from hotline.ports import AuditEntry

@@ -28,7 +28,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Final, TypeVar
+from typing import Final, NamedTuple, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -121,14 +121,25 @@ def _tangent_basis(c: FloatArray) -> tuple[FloatArray, FloatArray]:
     return np.array([ex, ey, ez]), np.array(north)
 
 
-def _gnomonic(xyz: FloatArray, c: FloatArray) -> tuple[FloatArray, FloatArray] | None:
-    """The points' (east, north) coordinates in the gnomonic projection at unit vector ``c``
-    (great circles map to straight lines); None if a point is not within 90 degrees of it."""
+class _Plane(NamedTuple):
+    """Points in the gnomonic projection at a unit vector: coordinates ``u`` (east) and ``w``
+    (north), and the projection's ``east`` and ``north`` unit vectors."""
+
+    u: FloatArray
+    w: FloatArray
+    east: FloatArray
+    north: FloatArray
+
+
+def _gnomonic(xyz: FloatArray, c: FloatArray, min_cos: float = 0.0) -> _Plane | None:
+    """The points in the gnomonic projection at unit vector ``c`` (great circles map to
+    straight lines); None if a point is not within 90 degrees of it (or, with ``min_cos``,
+    if the cosine of its angle from ``c`` is not above that)."""
     dots = xyz @ c
-    if float(dots.min()) <= 0.0:
+    if float(dots.min()) <= min_cos:
         return None
     east, north = _tangent_basis(c)
-    return (xyz @ east) / dots, (xyz @ north) / dots
+    return _Plane((xyz @ east) / dots, (xyz @ north) / dots, east, north)
 
 
 def ring_contains(xyz: FloatArray, c: FloatArray) -> bool:
@@ -139,7 +150,7 @@ def ring_contains(xyz: FloatArray, c: FloatArray) -> bool:
     plane = _gnomonic(xyz, c)
     if plane is None:
         return False
-    u, w = plane
+    u, w = plane.u, plane.w
     u2, w2 = cyclic_next(u), cyclic_next(w)
     crosses = (w > 0.0) != (w2 > 0.0)
     if not crosses.any():
@@ -157,7 +168,7 @@ def hull_normals(xyz: FloatArray, c: FloatArray) -> FloatArray | None:
     plane = _gnomonic(xyz, c)
     if plane is None:
         return None
-    u, w = plane[0].tolist(), plane[1].tolist()
+    u, w = plane.u.tolist(), plane.w.tolist()
     order = sorted(range(len(u)), key=lambda i: (u[i], w[i]))
 
     def turn(o: int, a: int, b: int) -> float:
@@ -188,12 +199,11 @@ def bounding_cap(xyz: FloatArray) -> tuple[FloatArray, float]:
     norm = float(np.linalg.norm(mean))
     centre: FloatArray = mean / norm if norm > 1e-9 else xyz[0].copy()
     for _ in range(3):  # move to the middle of the points' bounding box in a central projection
-        dots = xyz @ centre
-        if float(dots.min()) < 0.1:
+        plane = _gnomonic(xyz, centre, min_cos=0.1)
+        if plane is None:
             break
-        east, north = _tangent_basis(centre)
-        u, v = (xyz @ east) / dots, (xyz @ north) / dots
-        shift = 0.5 * (u.min() + u.max()) * east + 0.5 * (v.min() + v.max()) * north
+        u, w, east, north = plane
+        shift = 0.5 * (u.min() + u.max()) * east + 0.5 * (w.min() + w.max()) * north
         centre = centre + shift
         centre /= np.linalg.norm(centre)
     return centre, float(angle_between(xyz, centre).max())
